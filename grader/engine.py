@@ -1,0 +1,272 @@
+"""The grading core: ``grade(submission, plan) -> Report``.
+
+Every entry point (student check, instructor grade, batch, service) calls
+:func:`grade`. It sends only case inputs to the sandbox, compares what comes
+back with the expected answers here, in the trusted process, and explains
+each failure.
+"""
+
+from __future__ import annotations
+
+import ast
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import checks, diagnose
+from .catalog.plan import AssignmentPlan, ExercisePlan, PlannedCase
+from .messages import say
+from .report import ExerciseResult, Report, TestResult, inert
+from .sandbox import ChildSession, Limits, Outcome, ProcessSandbox
+from .submission import Submission
+
+
+@dataclass
+class _Child:
+    """The submission loaded in a live child; restarted after a timeout or crash."""
+
+    sandbox: ProcessSandbox
+    submission: Submission
+    session: ChildSession | None = None
+    load_errors: list[dict] = field(default_factory=list)
+    load_failure: str = ""
+    loaded_once: bool = False
+
+    def call(self, function: str, args: list, kwargs: dict, watch: list[int], seconds: float) -> Outcome:
+        if self.session is None or not self.session.alive:
+            self.close()
+            self.session = self.sandbox.session()
+            loaded = self.session.load(self.submission.wire_units(), "submission.py")
+            if not self.loaded_once:
+                self.loaded_once = True
+                self.load_errors = loaded.errors
+                if loaded.kind != "loaded":
+                    self.load_failure = loaded.kind
+            if loaded.kind != "loaded":
+                return loaded
+        return self.session.call(function, args, kwargs, watch, seconds)
+
+    def close(self) -> None:
+        if self.session is not None:
+            self.session.close()
+            self.session = None
+
+
+def grade(submission: Submission, plan: AssignmentPlan, *, sandbox: ProcessSandbox | None = None,
+          lang: str = "ko", visibility: str = "all") -> Report:
+    started = time.perf_counter()
+    if sandbox is None:
+        memory = max((exercise.limits.memory_mb for exercise in plan.exercises), default=512)
+        sandbox = ProcessSandbox(Limits(memory_mb=memory))
+    child = _Child(sandbox, submission)
+    try:
+        results = [_grade_exercise(exercise, child, submission, lang) for exercise in plan.exercises]
+    finally:
+        child.close()
+    problems = [f"syntax error ({problem.where()}): {inert(problem.message)}" for problem in submission.syntax_errors]
+    problems += [_load_problem(error, submission, lang) for error in child.load_errors]
+    if child.load_failure:
+        problems.append(say("crashed", lang, detail=f"loading the submission: {child.load_failure}"))
+    return Report(
+        assignment=plan.id,
+        score=round(sum(result.score for result in results), 6),
+        max_score=round(sum(result.max_score for result in results), 6),
+        exercises=results,
+        submission=inert(submission.name, 200),
+        visibility=visibility,
+        lang=lang,
+        problems=problems,
+        sandbox=sandbox.name,
+        seconds=round(time.perf_counter() - started, 4),
+    )
+
+
+def _grade_exercise(exercise: ExercisePlan, child: _Child, submission: Submission, lang: str) -> ExerciseResult:
+    arg_names = _parameter_names(exercise.signature)
+    tests: list[TestResult] = []
+    spent = 0.0
+    stop_reason = ""
+    missing = False
+    for planned in exercise.cases:
+        case = planned.case
+        if stop_reason or missing:
+            tests.append(_not_run(planned, exercise, lang, missing, child, submission))
+            continue
+        watch = [index for index, value in enumerate(case.args) if _is_array(value)]
+        outcome = child.call(exercise.function, case.args, case.kwargs, watch, exercise.limits.time_seconds)
+        spent += outcome.seconds
+        if outcome.kind == "missing":
+            missing = True
+            tests.append(_not_run(planned, exercise, lang, missing, child, submission))
+            continue
+        tests.append(_judge(planned, outcome, exercise, arg_names, submission, lang))
+        if outcome.kind == "timeout":
+            stop_reason = "timeout"
+        elif spent > exercise.limits.total_seconds:
+            stop_reason = "budget"
+    score = sum(planned.case.points for planned, test in zip(exercise.cases, tests) if test.status == "passed")
+    if missing:
+        status = "missing"
+    elif all(test.status == "passed" for test in tests):
+        status = "passed"
+    elif all(test.status in ("error", "timeout", "memory_limit") for test in tests):
+        status = "error"
+    else:
+        status = "failed"
+    return ExerciseResult(
+        id=exercise.id, function=exercise.function, title=exercise.title.get(lang),
+        score=round(score, 6), max_score=round(exercise.points, 6), status=status,
+        tests=tests, feedback=_summary(exercise, tests, lang),
+    )
+
+
+def _judge(planned: PlannedCase, outcome: Outcome, exercise: ExercisePlan, arg_names: list[str],
+           submission: Submission, lang: str) -> TestResult:
+    case, expected = planned.case, planned.expected
+    public = case.visibility == "public"
+
+    def result(status: str, reason: str, message: str, mistakes: list[str] = ()) -> TestResult:
+        if mistakes:
+            named = "; ".join(exercise.mutants.mistakes[slug].get(lang) for slug in mistakes)
+            message = f"{message} {say('likely_mistake', lang, mistake=named)}"
+        hint = exercise.hints.get(reason)
+        if hint and status != "passed":
+            message = f"{message} {hint.get(lang)}"
+        output = inert(outcome.output, 1000) if public and outcome.output else ""
+        return TestResult(
+            name=case.name, visibility=case.visibility, status=status,
+            score=round(case.points, 6) if status == "passed" else 0.0, max_score=round(case.points, 6),
+            message=message.strip(), reason=reason, likely_mistakes=list(mistakes),
+            seconds=round(outcome.seconds, 4), output=output,
+        )
+
+    if outcome.kind == "timeout":
+        return result("timeout", "timeout", say("timeout", lang, seconds=_round(exercise.limits.time_seconds)))
+    if outcome.kind in ("crashed", "protocol_error", "loaded"):
+        key = "protocol_error" if outcome.kind == "protocol_error" else "crashed"
+        return result("error", key, say(key, lang, detail=inert(outcome.detail or outcome.kind, 200)))
+    if outcome.kind == "raised":
+        error = outcome.exception or {}
+        mro = error.get("mro", [])
+        if expected.raised is not None:
+            if checks.exception_matches(expected.raised, mro):
+                return result("passed", "passed", say("passed", lang))
+            return result("failed", "wrong_exception",
+                          say("wrong_exception", lang, exception=expected.raised, exc_type=inert(error.get("exc_type", ""))),
+                          diagnose.matching_mutants(expected, got_raised=mro,
+                                                    mutants=exercise.mutants.answers(case), check=case.check))
+        return _raised(result, error, public, exercise, submission, lang)
+    # returned
+    if expected.raised is not None:
+        mistakes = diagnose.matching_mutants(expected, got_value=outcome.value,
+                                             mutants=exercise.mutants.answers(case), check=case.check)
+        return result("failed", "missing_exception", say("missing_exception", lang, exception=expected.raised), mistakes)
+    finding = checks.compare(expected.value, outcome.value, case.check, names=exercise.outputs)
+    if finding is None:
+        pristine = [case.args[index] for index, value in enumerate(case.args) if _is_array(value)]
+        changed = checks.modified_inputs(pristine, outcome.watched)
+        if changed:
+            positions = [index for index, value in enumerate(case.args) if _is_array(value)]
+            names = ", ".join(_arg_name(arg_names, positions[i]) for i in changed)
+            return result("failed", "modified_input", say("modified_input", lang, arguments=names))
+        return result("passed", "passed", say("passed", lang))
+    mistakes = diagnose.matching_mutants(expected, got_value=outcome.value,
+                                         mutants=exercise.mutants.answers(case), check=case.check)
+    return result("failed", finding.reason, _finding_message(finding, public, lang), mistakes)
+
+
+def _raised(result, error: dict, public: bool, exercise: ExercisePlan, submission: Submission, lang: str) -> TestResult:
+    frames = error.get("frames", [])
+    location = say("at_line", lang, line=submission.locate(frames[-1]["line"])) if frames else ""
+    exc_type = inert(error.get("exc_type", "Exception"), 200)
+    category = error.get("category", "exception")
+    if category == "memory":
+        return result("memory_limit", "memory", say("memory", lang, memory_mb=exercise.limits.memory_mb, location=location))
+    if "NotImplementedError" in error.get("mro", []):
+        return result("error", "not_implemented", say("not_implemented", lang))
+    if category in ("exit", "recursion"):
+        return result("error", category, say(category, lang, exc_type=exc_type, location=location))
+    message = say("exception", lang, exc_type=exc_type, location=location)
+    if public and error.get("message"):
+        message = f"{message}: {inert(error['message'], 300)}"
+    return result("error", "exception", message)
+
+
+def _finding_message(finding: checks.Finding, public: bool, lang: str) -> str:
+    where = f"{finding.where}: " if finding.where else ""
+    facts = {key: _show(value) for key, value in finding.facts.items()}
+    text = say(finding.reason, lang, where=where, **facts)
+    if public and finding.values:
+        values = finding.values
+        if "index" in values:
+            text += say("got_expected_at", lang, index=values["index"], got=values["got"], expected=values["expected"])
+        elif "expected" in values:
+            text += say("got_expected", lang, got=inert(repr(values["got"]), 100), expected=repr(values["expected"]))
+    return text
+
+
+def _not_run(planned: PlannedCase, exercise: ExercisePlan, lang: str, missing: bool, child: _Child,
+             submission: Submission) -> TestResult:
+    case = planned.case
+    if missing:
+        because = _missing_because(child, submission, lang)
+        message, status, reason = say("missing_function", lang, function=exercise.function, because=because), "failed", "missing_function"
+    else:
+        message, status, reason = say("not_run", lang, seconds=_round(exercise.limits.total_seconds)), "timeout", "not_run"
+    return TestResult(name=case.name, visibility=case.visibility, status=status, score=0.0,
+                      max_score=round(case.points, 6), message=message, reason=reason)
+
+
+def _missing_because(child: _Child, submission: Submission, lang: str) -> str:
+    if submission.syntax_errors:
+        return say("because_syntax", lang, errors="; ".join(
+            f"{problem.where()}: {inert(problem.message, 100)}" for problem in submission.syntax_errors[:3]))
+    if child.load_errors:
+        return say("because_load", lang, errors="; ".join(
+            _load_problem(error, submission, lang) for error in child.load_errors[:3]))
+    return ""
+
+
+def _load_problem(error: dict, submission: Submission, lang: str) -> str:
+    frames = error.get("frames", [])
+    where = say("at_line", lang, line=submission.locate(frames[0]["line"])) if frames else ""
+    return f"{inert(error.get('exc_type', 'Exception'), 200)}{where}: {inert(error.get('message', ''), 200)}"
+
+
+def _summary(exercise: ExercisePlan, tests: list[TestResult], lang: str) -> list[str]:
+    """Exercise-level feedback: the mistake most failing cases point to."""
+    counts: dict[str, int] = {}
+    for test in tests:
+        for slug in test.likely_mistakes:
+            counts[slug] = counts.get(slug, 0) + 1
+    if not counts:
+        return []
+    slug = max(counts, key=counts.get)
+    failing = sum(test.status != "passed" for test in tests)
+    text = say("likely_mistake", lang, mistake=exercise.mutants.mistakes[slug].get(lang))
+    return [f"{text} ({counts[slug]}/{failing})"]
+
+
+def _parameter_names(signature: str) -> list[str]:
+    try:
+        function = ast.parse(f"def {signature.split('->')[0].strip()}: pass").body[0]
+    except SyntaxError:
+        return []
+    return [argument.arg for argument in function.args.args]
+
+
+def _arg_name(names: list[str], position: int) -> str:
+    return f"'{names[position]}'" if position < len(names) else f"#{position + 1}"
+
+
+def _is_array(value) -> bool:
+    return isinstance(value, np.ndarray)
+
+
+def _show(value):
+    return value if isinstance(value, (int, float, str)) else str(value)
+
+
+def _round(value: float) -> str:
+    return f"{value:g}"

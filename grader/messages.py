@@ -1,0 +1,124 @@
+"""Student-facing wording, in Korean and English.
+
+Templates are filled from a finding's facts (safe for hidden cases) and, for
+public cases only, its values. Student-provided text is never a template.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Template = dict[str, str]
+
+MESSAGES: dict[str, Template] = {
+    "passed": {"ko": "통과", "en": "passed"},
+    "int_as_float": {
+        "ko": "{where}{got_type} 값을 반환했지만 int가 필요합니다 (예: 3.0 대신 3). 나눗셈은 // 로 하거나 int()로 바꾸세요.",
+        "en": "{where}returned a {got_type} but an int is expected (3, not 3.0). Use // or convert with int().",
+    },
+    "wrong_type": {
+        "ko": "{where}반환 타입이 {got_type}이지만 {expected_type}이(가) 필요합니다.",
+        "en": "{where}returned a {got_type}, expected a {expected_type}.",
+    },
+    "list_not_array": {
+        "ko": "{where}{got_type}을(를) 반환했지만 numpy ndarray가 필요합니다. np.array(...)로 감싸세요.",
+        "en": "{where}returned a {got_type}, expected a numpy ndarray: wrap it with np.array(...).",
+    },
+    "wrong_length": {
+        "ko": "{where}{got_length}개의 값을 반환했지만 {expected_length}개가 필요합니다.",
+        "en": "{where}returned {got_length} values, expected {expected_length}.",
+    },
+    "wrong_shape": {
+        "ko": "{where}출력 shape이 {got_shape}이지만 {expected_shape}이어야 합니다.",
+        "en": "{where}output shape {got_shape}, expected {expected_shape}.",
+    },
+    "wrong_dtype": {
+        "ko": "{where}dtype이 {got_dtype}이지만 {expected_dtype} 종류여야 합니다.",
+        "en": "{where}dtype {got_dtype}, expected a {expected_dtype} kind of array.",
+    },
+    "not_finite": {
+        "ko": "{where}결과 {size}개 중 {count}개가 NaN 또는 inf입니다.",
+        "en": "{where}{count} of {size} values are NaN or inf.",
+    },
+    "wrong_value": {
+        "ko": "{where}값이 틀렸습니다.",
+        "en": "{where}wrong value.",
+    },
+    "wrong_values": {
+        "ko": "{where}{size}개 중 {wrong_count}개의 값이 허용 오차를 벗어납니다.",
+        "en": "{where}{wrong_count} of {size} values are outside the tolerance.",
+    },
+    "modified_input": {
+        "ko": "입력 인자 {arguments}을(를) 함수 안에서 직접 바꾸었습니다. 입력은 그대로 두고 복사본(np.pad, .copy())으로 작업하세요.",
+        "en": "your function changed its input {arguments} in place. Leave inputs untouched: work on a copy (np.pad, .copy()).",
+    },
+    "missing_exception": {
+        "ko": "이 입력에서는 {exception}가 발생해야 하는데 값을 반환했습니다. 나누어떨어지지 않거나 잘못된 크기를 검사하세요.",
+        "en": "this input should raise {exception}, but the function returned a value. Check for sizes that do not divide exactly or are invalid.",
+    },
+    "wrong_exception": {
+        "ko": "{exception}가 발생해야 하는데 {exc_type}가 발생했습니다.",
+        "en": "expected {exception}, but {exc_type} was raised.",
+    },
+    "exception": {
+        "ko": "실행 중 예외 발생: {exc_type}{location}",
+        "en": "raised {exc_type}{location}",
+    },
+    "not_implemented": {
+        "ko": "아직 구현되지 않았습니다 (NotImplementedError).",
+        "en": "not implemented yet (NotImplementedError).",
+    },
+    "exit": {
+        "ko": "함수가 프로그램을 종료하려 했습니다 ({exc_type}{location}). sys.exit()/exit()를 쓰지 마세요.",
+        "en": "the function tried to exit ({exc_type}{location}). Do not call sys.exit()/exit().",
+    },
+    "recursion": {
+        "ko": "재귀 깊이 초과 (RecursionError{location}).",
+        "en": "maximum recursion depth exceeded (RecursionError{location}).",
+    },
+    "memory": {
+        "ko": "메모리 제한({memory_mb} MiB)을 넘었습니다{location}.",
+        "en": "exceeded the memory limit ({memory_mb} MiB){location}.",
+    },
+    "timeout": {
+        "ko": "시간 제한({seconds}초)을 넘었습니다. 무한 루프이거나 너무 느린 구현입니다 (벡터화해 보세요).",
+        "en": "exceeded the time limit ({seconds} s): an infinite loop, or too slow (try vectorizing).",
+    },
+    "not_run": {
+        "ko": "이 문제의 전체 시간 예산({seconds}초)을 이미 써서 실행하지 않았습니다.",
+        "en": "not run: this exercise's total time budget ({seconds} s) was already used up.",
+    },
+    "crashed": {
+        "ko": "실행 프로세스가 비정상 종료했습니다 ({detail}).",
+        "en": "the process running your code stopped abnormally ({detail}).",
+    },
+    "protocol_error": {
+        "ko": "반환값을 읽을 수 없습니다 ({detail}).",
+        "en": "the returned value could not be read back ({detail}).",
+    },
+    "missing_function": {
+        "ko": "함수 {function}()을(를) 찾을 수 없습니다{because}.",
+        "en": "function {function}() not found{because}.",
+    },
+    "got_expected": {"ko": " 반환값 {got}, 기대값 {expected}.", "en": " Got {got}, expected {expected}."},
+    "got_expected_at": {
+        "ko": " 처음 틀린 위치 {index}: 반환값 {got:.6g}, 기대값 {expected:.6g}.",
+        "en": " First difference at {index}: got {got:.6g}, expected {expected:.6g}.",
+    },
+    "likely_mistake": {"ko": "흔한 실수와 같은 답입니다: {mistake}", "en": "This matches a known mistake: {mistake}"},
+    "printed": {"ko": "함수가 출력한 내용: {output}", "en": "Your function printed: {output}"},
+    "at_line": {"ko": " ({line}번째 줄)", "en": " (line {line})"},
+    "because_syntax": {
+        "ko": " — 제출 파일의 문법 오류 때문일 수 있습니다: {errors}",
+        "en": " — possibly because of a syntax error in the submission: {errors}",
+    },
+    "because_load": {
+        "ko": " — 제출 코드를 불러오는 중 오류: {errors}",
+        "en": " — an error occurred while loading the submission: {errors}",
+    },
+}
+
+
+def say(key: str, lang: str, **params: Any) -> str:
+    template = MESSAGES[key]
+    return template.get(lang, template["en"]).format(**params)

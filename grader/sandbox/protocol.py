@@ -1,0 +1,239 @@
+"""The wire format between the trusted parent and the child that runs student code.
+
+A message is one frame: a 4-byte big-endian length, then a payload made of a
+JSON header and the binary blobs it refers to. Values travel as a small tagged
+tree of plain data; arrays travel as ``.npy`` bytes that are always read back
+with ``allow_pickle=False``. Nothing here ever unpickles, imports or calls
+anything that came over the wire.
+
+This module is imported by the child runner, so it may import only the standard
+library and numpy.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import struct
+from typing import Any
+
+import numpy as np
+
+MAX_FRAME_BYTES = 256 * 1024 * 1024
+MAX_DEPTH = 16
+MAX_ITEMS = 10_000
+MAX_STR = 10_000
+MAX_INT_DIGITS = 4_000
+
+_LEN = struct.Struct(">I")
+
+
+class ProtocolError(Exception):
+    """The other side sent something that is not a well-formed message."""
+
+
+class Unsupported:
+    """A value the child could not express as plain data (only its type name crossed)."""
+
+    __slots__ = ("type_name",)
+
+    def __init__(self, type_name: str) -> None:
+        self.type_name = type_name
+
+    def __repr__(self) -> str:
+        return f"<unsupported {self.type_name}>"
+
+
+# --------------------------------------------------------------------- encoding
+
+
+def encode_value(value: Any, blobs: list[bytes], depth: int = 0) -> dict:
+    """Turn a value into a JSON-able tree, appending array payloads to ``blobs``.
+
+    Runs in the child on values produced by student code, so it never trusts
+    ``isinstance`` alone for containers: only exact built-in types are walked.
+    """
+    if depth > MAX_DEPTH:
+        return {"t": "unsupported", "type": "nesting too deep"}
+    kind = type(value)
+    if value is None:
+        return {"t": "none"}
+    if kind is bool:
+        return {"t": "bool", "v": value}
+    if kind is int:
+        text = _int_text(value)
+        return {"t": "int", "v": text} if text is not None else {"t": "unsupported", "type": "int (too large)"}
+    if kind is float:
+        return {"t": "float", "v": repr(value)}
+    if kind is str:
+        return {"t": "str", "v": value[:MAX_STR], "truncated": len(value) > MAX_STR}
+    if kind in (tuple, list):
+        if len(value) > MAX_ITEMS:
+            return {"t": "unsupported", "type": f"{kind.__name__} of {len(value)} items"}
+        return {"t": kind.__name__, "items": [encode_value(item, blobs, depth + 1) for item in value]}
+    if isinstance(value, np.ndarray):
+        return _encode_array(np.asarray(value), blobs, "ndarray", kind)
+    if isinstance(value, np.generic):
+        return _encode_array(np.asarray(value), blobs, "npscalar", kind)
+    return {"t": "unsupported", "type": type_name(kind)}
+
+
+def _encode_array(array: np.ndarray, blobs: list[bytes], tag: str, kind: type) -> dict:
+    if array.dtype.hasobject or array.dtype.fields is not None:
+        return {"t": "unsupported", "type": f"{type_name(kind)} of dtype {array.dtype}"}
+    buffer = io.BytesIO()
+    # np.asarray on a subclass still yields the subclass; save a plain copy.
+    np.save(buffer, np.array(array, copy=True, subok=False), allow_pickle=False)
+    blobs.append(buffer.getvalue())
+    node = {"t": tag, "blob": len(blobs) - 1}
+    if kind is not np.ndarray and tag == "ndarray":
+        node["subclass"] = type_name(kind)
+    return node
+
+
+def _int_text(value: int) -> str | None:
+    try:
+        return str(value)
+    except ValueError:  # more digits than sys.get_int_max_str_digits allows
+        return None
+
+
+def type_name(kind: type) -> str:
+    try:
+        module = type.__getattribute__(kind, "__module__")
+        name = type.__getattribute__(kind, "__qualname__")
+    except Exception:
+        return "object"
+    if not isinstance(module, str) or not isinstance(name, str):
+        return "object"
+    text = name if module == "builtins" else f"{module}.{name}"
+    return text[:200]
+
+
+# --------------------------------------------------------------------- decoding
+
+
+def decode_value(node: Any, blobs: list[bytes], depth: int = 0) -> Any:
+    """Rebuild a value from its tree. Only plain data comes out of here."""
+    if depth > MAX_DEPTH + 1 or not isinstance(node, dict):
+        raise ProtocolError("malformed value")
+    tag = node.get("t")
+    if tag == "none":
+        return None
+    if tag == "bool":
+        return _typed(node.get("v"), bool)
+    if tag == "int":
+        text = _typed(node.get("v"), str)
+        if len(text) > MAX_INT_DIGITS + 1:
+            raise ProtocolError("integer too long")
+        try:
+            return int(text)
+        except ValueError as error:
+            raise ProtocolError("malformed integer") from error
+    if tag == "float":
+        text = _typed(node.get("v"), str)
+        try:
+            return float(text)
+        except ValueError as error:
+            raise ProtocolError("malformed float") from error
+    if tag == "str":
+        return _typed(node.get("v"), str)[:MAX_STR]
+    if tag in ("tuple", "list"):
+        items = _typed(node.get("items"), list)
+        if len(items) > MAX_ITEMS:
+            raise ProtocolError("too many items")
+        decoded = [decode_value(item, blobs, depth + 1) for item in items]
+        return tuple(decoded) if tag == "tuple" else decoded
+    if tag in ("ndarray", "npscalar"):
+        index = _typed(node.get("blob"), int)
+        if not 0 <= index < len(blobs):
+            raise ProtocolError("blob index out of range")
+        array = load_npy(blobs[index])
+        if tag == "npscalar":
+            if array.ndim != 0:
+                raise ProtocolError("numpy scalar with a shape")
+            return array[()]
+        return array
+    if tag == "unsupported":
+        return Unsupported(_typed(node.get("type", "object"), str)[:200])
+    raise ProtocolError(f"unknown value tag {str(tag)[:20]!r}")
+
+
+def load_npy(data: bytes) -> np.ndarray:
+    try:
+        array = np.load(io.BytesIO(data), allow_pickle=False)
+    except Exception as error:
+        raise ProtocolError(f"malformed array: {type(error).__name__}") from error
+    if not isinstance(array, np.ndarray) or array.dtype.hasobject:
+        raise ProtocolError("array payload is not a plain array")
+    return array
+
+
+def _typed(value: Any, kind: type) -> Any:
+    if type(value) is not kind:
+        raise ProtocolError(f"expected {kind.__name__} in message")
+    return value
+
+
+# ----------------------------------------------------------------------- frames
+
+
+def pack(header: dict, blobs: list[bytes] = ()) -> bytes:
+    header = dict(header, blobs=[len(blob) for blob in blobs])
+    head = json.dumps(header, allow_nan=False, separators=(",", ":")).encode()
+    payload = b"".join([_LEN.pack(len(head)), head, *blobs])
+    if len(payload) > MAX_FRAME_BYTES:
+        raise ProtocolError("message too large")
+    return _LEN.pack(len(payload)) + payload
+
+
+def unpack(payload: bytes) -> tuple[dict, list[bytes]]:
+    if len(payload) < _LEN.size:
+        raise ProtocolError("truncated message")
+    (head_len,) = _LEN.unpack_from(payload)
+    head_end = _LEN.size + head_len
+    if head_end > len(payload):
+        raise ProtocolError("truncated header")
+    try:
+        header = json.loads(payload[_LEN.size:head_end])
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ProtocolError("header is not JSON") from error
+    if not isinstance(header, dict):
+        raise ProtocolError("header is not an object")
+    sizes = header.get("blobs", [])
+    if type(sizes) is not list or any(type(size) is not int or size < 0 for size in sizes):
+        raise ProtocolError("malformed blob table")
+    if head_end + sum(sizes) != len(payload):
+        raise ProtocolError("blob sizes do not match the message")
+    blobs, offset = [], head_end
+    for size in sizes:
+        blobs.append(payload[offset:offset + size])
+        offset += size
+    return header, blobs
+
+
+def write_message(fd: int, header: dict, blobs: list[bytes] = ()) -> None:
+    data = memoryview(pack(header, blobs))
+    while data:
+        written = os.write(fd, data)
+        data = data[written:]
+
+
+def read_exact(fd: int, size: int) -> bytes:
+    chunks, remaining = [], size
+    while remaining:
+        chunk = os.read(fd, min(remaining, 1 << 20))
+        if not chunk:
+            raise EOFError("channel closed")
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_message(fd: int) -> tuple[dict, list[bytes]]:
+    (size,) = _LEN.unpack(read_exact(fd, _LEN.size))
+    if size > MAX_FRAME_BYTES:
+        raise ProtocolError("message too large")
+    return unpack(read_exact(fd, size))
+

@@ -1,0 +1,182 @@
+"""The child side: load a student's module and call its functions on request.
+
+Runs inside the sandbox. Imports only the standard library and numpy, knows
+nothing about exercises, expected values or scoring: it receives source code
+and call inputs, and sends back what the student's code returned or raised.
+Every verdict is made by the parent.
+
+Conversation (one frame each way, see ``protocol``):
+  parent -> {"kind": "load", "units": [{"source", "line_offset"}], "filename"}
+  child  -> {"kind": "loaded", "errors": [...]}
+  parent -> {"kind": "call", "function", "args", "kwargs", "watch"}
+  child  -> {"kind": "returned", "value", "watched"} | {"kind": "raised", ...} | {"kind": "missing"}
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import json
+import os
+import sys
+import traceback
+
+if __package__:
+    from . import protocol
+else:  # started as a plain script inside the sandbox
+    import protocol  # type: ignore[no-redef]
+
+MAX_CAPTURED_OUTPUT = 8 * 1024
+MAX_MESSAGE_CHARS = 500
+MAX_TRACE_FRAMES = 8
+
+
+class CappedText(io.TextIOBase):
+    """A stdout/stderr replacement that keeps only the first few KiB."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.size = 0
+        self.truncated = False
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text) -> int:
+        text = str(text)
+        room = MAX_CAPTURED_OUTPUT - self.size
+        if len(text) > room:
+            self.truncated = True
+        if room > 0:
+            self.parts.append(text[:room])
+            self.size += min(room, len(text))
+        return len(text)
+
+    def take(self) -> tuple[str, bool]:
+        text, truncated = "".join(self.parts), self.truncated
+        self.parts, self.size, self.truncated = [], 0, False
+        return text, truncated
+
+
+def describe_exception(error: BaseException, filename: str) -> dict:
+    """Type, message and the student's own frames (file lines only, no locals)."""
+    frames = [
+        {"line": frame.lineno, "function": frame.name[:100]}
+        for frame in traceback.extract_tb(error.__traceback__)
+        if frame.filename == filename
+    ][-MAX_TRACE_FRAMES:]
+    if isinstance(error, SyntaxError) and error.filename == filename and error.lineno:
+        frames.append({"line": error.lineno, "function": "<module>"})
+    try:
+        message = str(error)[:MAX_MESSAGE_CHARS]
+    except BaseException:  # a student's __str__ may raise anything
+        message = "<unprintable exception message>"
+    return {
+        "exc_type": protocol.type_name(type(error)),
+        "category": _category(error),
+        "mro": [str(type.__getattribute__(kind, "__name__"))[:100] for kind in type(error).__mro__][:32],
+        "message": message,
+        "frames": frames,
+    }
+
+
+def _category(error: BaseException) -> str:
+    """Coarse kind of failure; it only selects wording, never a pass."""
+    if isinstance(error, MemoryError):
+        return "memory"
+    if isinstance(error, RecursionError):
+        return "recursion"
+    if isinstance(error, (SystemExit, KeyboardInterrupt, GeneratorExit)):
+        return "exit"
+    return "exception"
+
+
+def load_module(units: list[dict], filename: str) -> tuple[dict, list[dict]]:
+    """Execute each top-level statement on its own, so one broken statement
+    costs only what it defines."""
+    namespace: dict = {"__name__": "submission", "__file__": filename, "__builtins__": __builtins__}
+    errors = []
+    for unit in units:
+        try:
+            tree = ast.parse(unit["source"], filename=filename)
+        except SyntaxError as error:  # the parent checks syntax first; be safe anyway
+            errors.append(describe_exception(error, filename))
+            continue
+        ast.increment_lineno(tree, unit.get("line_offset", 0))
+        for statement in tree.body:
+            try:
+                code = compile(ast.Module(body=[statement], type_ignores=[]), filename, "exec")
+                exec(code, namespace)
+            except BaseException as error:  # noqa: BLE001 - SystemExit too: keep loading
+                errors.append(describe_exception(error, filename))
+    return namespace, errors
+
+
+def call(namespace: dict, header: dict, blobs: list[bytes], filename: str) -> tuple[dict, list[bytes]]:
+    function = namespace.get(header["function"])
+    if function is None or not callable(function):
+        return {"kind": "missing"}, []
+    args = [protocol.decode_value(node, blobs) for node in header["args"]]
+    kwargs = {name: protocol.decode_value(node, blobs) for name, node in header["kwargs"].items()}
+    out: list[bytes] = []
+    try:
+        result = function(*args, **kwargs)
+    except BaseException as error:  # noqa: BLE001 - a failed case, whatever it raised
+        return dict(describe_exception(error, filename), kind="raised"), out
+    value = protocol.encode_value(result, out)
+    # Inputs after the call, so the parent can tell whether they were modified.
+    watched = [protocol.encode_value(args[index], out) for index in header.get("watch", [])]
+    return {"kind": "returned", "value": value, "watched": watched}, out
+
+
+def serve(read_fd: int, write_fd: int) -> None:
+    captured = CappedText()
+    sys.stdout = sys.stderr = captured
+    namespace: dict = {}
+    filename = "submission.py"
+    while True:
+        try:
+            header, blobs = protocol.read_message(read_fd)
+        except EOFError:
+            return
+        kind = header.get("kind")
+        if kind == "load":
+            filename = header.get("filename", filename)
+            namespace, errors = load_module(header["units"], filename)
+            reply, out = {"kind": "loaded", "errors": errors}, []
+        elif kind == "call":
+            reply, out = call(namespace, header, blobs, filename)
+        else:
+            return
+        text, truncated = captured.take()
+        reply["output"], reply["output_truncated"] = text, truncated
+        try:
+            protocol.write_message(write_fd, reply, out)
+        except protocol.ProtocolError as error:  # e.g. a result too large to send
+            protocol.write_message(write_fd, {"kind": "unsendable", "reason": str(error)})
+
+
+def apply_limits(limits: dict) -> None:
+    import resource
+
+    for name, value in limits.items():
+        which = getattr(resource, name)
+        soft, hard = resource.getrlimit(which)
+        if hard != resource.RLIM_INFINITY:
+            value = min(value, hard)
+        resource.setrlimit(which, (value, value))
+
+
+def main() -> None:
+    read_fd, write_fd = int(sys.argv[1]), int(sys.argv[2])
+    apply_limits(json.loads(sys.argv[3]))
+    # C-level writes to fd 1/2 (os.write, print from extensions) go nowhere.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    serve(read_fd, write_fd)
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,186 @@
+"""Reading a student's file (.py or .ipynb) into units of module source.
+
+Nothing here runs student code. A notebook's code cells become one unit each,
+in order, with IPython magics and shell escapes turned into ``pass`` so they
+are never executed. A syntax error is located (line, and cell for notebooks)
+and costs only the code it breaks: the rest still loads.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MAX_SUBMISSION_BYTES = 2 * 1024 * 1024
+FILENAME = "submission.py"
+
+# `%magic`, `%%cell`, `!shell`, `x = !shell`, `x = %magic`, and `obj?` help lines.
+_MAGIC_LINE = re.compile(r"^(\s*)(?:[%!]|[A-Za-z_][\w.,\s]*=\s*[%!])")
+_HELP_LINE = re.compile(r"^(\s*)[\w.]+\?{1,2}\s*$")
+# Cell magics whose body is ordinary Python: keep the body, drop the magic line.
+_PYTHON_BODY_CELL_MAGICS = {"time", "timeit", "capture", "prun"}
+
+
+class SubmissionError(Exception):
+    """The file cannot be read as a submission at all."""
+
+
+@dataclass
+class SyntaxProblem:
+    line: int  # in the joined source
+    message: str
+    cell: int | None = None  # 1-based code-cell number, for notebooks
+    cell_line: int | None = None
+
+    def where(self) -> str:
+        if self.cell is not None:
+            return f"cell {self.cell}, line {self.cell_line}"
+        return f"line {self.line}"
+
+
+@dataclass
+class Unit:
+    source: str
+    line_offset: int  # lines before this unit in the joined source
+    cell: int | None = None
+
+
+@dataclass
+class Submission:
+    name: str
+    kind: str  # "py" | "ipynb"
+    units: list[Unit]
+    syntax_errors: list[SyntaxProblem] = field(default_factory=list)
+    cell_starts: list[int] = field(default_factory=list)  # joined line where each cell begins
+
+    def locate(self, line: int) -> str:
+        """A joined-source line as the student knows it: 'line 12' or 'cell 3, line 4'."""
+        if self.kind != "ipynb" or not self.cell_starts:
+            return f"line {line}"
+        cell = max((index for index, start in enumerate(self.cell_starts) if start < line), default=0)
+        return f"cell {cell + 1}, line {line - self.cell_starts[cell]}"
+
+    def wire_units(self) -> list[dict]:
+        return [{"source": unit.source, "line_offset": unit.line_offset} for unit in self.units]
+
+
+def read_submission(path: Path) -> Submission:
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise SubmissionError(f"cannot read {path}: {error.strerror or error}") from error
+    if size > MAX_SUBMISSION_BYTES:
+        raise SubmissionError(f"{path.name} is {size} bytes; submissions are limited to {MAX_SUBMISSION_BYTES} bytes")
+    data = path.read_bytes()
+    if path.suffix == ".ipynb":
+        return from_notebook(data, path.name)
+    return from_python(_decode(data, path.name), path.name)
+
+
+def _decode(data: bytes, name: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise SubmissionError(f"{name} is not UTF-8 text (byte {error.start})") from error
+
+
+def from_python(source: str, name: str = FILENAME) -> Submission:
+    source = source.replace("\r\n", "\n").replace("\x00", "")
+    units, errors = _compilable_units(source, 0, None)
+    return Submission(name=name, kind="py", units=units, syntax_errors=errors)
+
+
+def from_notebook(data: bytes | str, name: str = "submission.ipynb") -> Submission:
+    import nbformat
+
+    try:
+        notebook = nbformat.reads(data.decode("utf-8-sig") if isinstance(data, bytes) else data, as_version=4)
+    except Exception as error:  # nbformat raises many kinds for broken JSON / schema
+        raise SubmissionError(f"{name} is not a readable Jupyter notebook: {type(error).__name__}: {error}") from error
+    units: list[Unit] = []
+    errors: list[SyntaxProblem] = []
+    cell_starts: list[int] = []
+    offset = 0
+    code_cells = [cell for cell in notebook.cells if cell.get("cell_type") == "code"]
+    for number, cell in enumerate(code_cells, start=1):
+        source = strip_magics(cell.get("source", "")).replace("\r\n", "\n")
+        cell_starts.append(offset)
+        cell_units, cell_errors = _compilable_units(source, offset, number)
+        units.extend(cell_units)
+        for problem in cell_errors:
+            problem.cell, problem.cell_line = number, problem.line - offset
+        errors.extend(cell_errors)
+        offset += source.count("\n") + 1
+    return Submission(name=name, kind="ipynb", units=units, syntax_errors=errors, cell_starts=cell_starts)
+
+
+def strip_magics(source: str) -> str:
+    """Replace IPython-only lines with ``pass`` at the same indentation (lines keep their numbers)."""
+    lines = source.split("\n")
+    first = lines[0].strip() if lines else ""
+    if first.startswith("%%"):
+        magic = first[2:].split()[0] if first[2:].split() else ""
+        if magic in _PYTHON_BODY_CELL_MAGICS:
+            lines[0] = "pass"
+        else:  # %%bash, %%writefile, ...: the body is not Python
+            return "\n".join("" for _ in lines)
+    out = []
+    for line in lines:
+        match = _MAGIC_LINE.match(line) or _HELP_LINE.match(line)
+        out.append(f"{match.group(1)}pass" if match else line)
+    return "\n".join(out)
+
+
+def _compilable_units(source: str, offset: int, cell: int | None) -> tuple[list[Unit], list[SyntaxProblem]]:
+    """The whole source as one unit if it compiles; otherwise the largest
+    top-level pieces that do, and the syntax errors of those that do not."""
+    error = _syntax_error(source)
+    if error is None:
+        return [Unit(source, offset, cell)], []
+    units, problems = [], []
+    for start, piece in _salvage(source):
+        piece_error = _syntax_error(piece)
+        if piece_error is None:
+            units.append(Unit(piece, offset + start, cell))
+        else:
+            line, message = piece_error
+            problems.append(SyntaxProblem(line=offset + start + line, message=message, cell=cell))
+    if not problems:  # the pieces compile alone but not together (e.g. a stray dedent)
+        line, message = error
+        problems.append(SyntaxProblem(line=offset + line, message=message, cell=cell))
+    return units, problems
+
+
+def _syntax_error(source: str) -> tuple[int, str] | None:
+    try:
+        compile(source, FILENAME, "exec", dont_inherit=True)
+    except SyntaxError as error:
+        return (error.lineno or 1), (error.msg or "invalid syntax")
+    except (ValueError, MemoryError, RecursionError) as error:
+        return 1, f"cannot compile: {type(error).__name__}"
+    return None
+
+
+_TOP_LEVEL_START = re.compile(r"^(?![\s#)\]}]|else\b|elif\b|except\b|finally\b|case\b)")
+
+
+def _salvage(source: str) -> list[tuple[int, str]]:
+    """Split at top-level statement starts, then grow each piece over the
+    following ones until it compiles (decorators, multi-line expressions)."""
+    lines = source.split("\n")
+    starts = [index for index, line in enumerate(lines) if line.strip() and _TOP_LEVEL_START.match(line)]
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)
+    bounds = starts + [len(lines)]
+    pieces: list[tuple[int, str]] = []
+    index = 0
+    while index < len(starts):
+        chosen = index + 1
+        for end in range(index + 1, min(index + 8, len(starts)) + 1):
+            if _syntax_error("\n".join(lines[bounds[index]:bounds[end]])) is None:
+                chosen = end
+                break
+        pieces.append((bounds[index], "\n".join(lines[bounds[index]:bounds[chosen]])))
+        index = chosen
+    return pieces
