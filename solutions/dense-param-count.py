@@ -1,0 +1,22 @@
+"""Reference solution for exercise ``dense-param-count``."""
+
+import operator
+
+
+def _check_int(name, value, minimum):
+    try:
+        value = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__}") from None
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def dense_param_count(in_features, out_features, bias=True):
+    """Learnable parameters of a fully connected layer: in*out weights (+ one bias per output)."""
+    in_features = _check_int("in_features", in_features, 1)
+    out_features = _check_int("out_features", out_features, 1)
+    weights = in_features * out_features
+    biases = out_features if bias else 0
+    return weights + biases

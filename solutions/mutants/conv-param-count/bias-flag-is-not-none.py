@@ -1,0 +1,29 @@
+MISTAKE = {
+    "en": "bias=False still counts the bias: the test `bias is not None` is true for False too. Test the flag itself (`if bias:`).",
+    "ko": "bias=False인데도 편향을 셉니다: `bias is not None`은 False일 때도 참입니다. 플래그 자체를 검사하세요(`if bias:`).",
+}
+
+"""Mutant of ``conv-param-count`` (bias-flag-is-not-none): deliberately wrong, see MISTAKE."""
+
+import operator
+
+
+def _check_int(name, value, minimum):
+    try:
+        value = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__}") from None
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def conv_param_count(in_channels, out_channels, kernel_h, kernel_w, bias=True):
+    """Learnable parameters of a conv layer: out*in*kh*kw weights (+ one bias per output channel)."""
+    in_channels = _check_int("in_channels", in_channels, 1)
+    out_channels = _check_int("out_channels", out_channels, 1)
+    kernel_h = _check_int("kernel_h", kernel_h, 1)
+    kernel_w = _check_int("kernel_w", kernel_w, 1)
+    weights = out_channels * in_channels * kernel_h * kernel_w
+    biases = out_channels if bias is not None else 0
+    return weights + biases

@@ -1,0 +1,70 @@
+MISTAKE = {
+    "en": "Window index unravelled with pool_h instead of pool_w: in a row-major pool_h x pool_w window, flat position k is row k // pool_w, column k % pool_w (np.unravel_index(k, (pool_h, pool_w))).",
+    "ko": "창 안의 평탄화된 인덱스를 pool_w 대신 pool_h로 풀었습니다: 행 우선 pool_h x pool_w 창에서 k번째 위치는 행 k // pool_w, 열 k % pool_w입니다(np.unravel_index(k, (pool_h, pool_w))).",
+}
+
+"""Mutant of ``maxpool2d-backward`` (unravel-with-pool-h): deliberately wrong, see MISTAKE."""
+
+import operator
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+
+def _check_int(name, value, minimum):
+    try:
+        value = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__}") from None
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def _as_4d(name, a):
+    a = np.asarray(a)
+    if a.ndim != 4:
+        raise ValueError(f"{name} must be 4-D, got shape {a.shape}")
+    return a
+
+
+def _out_size(size, window, stride, pad, axis):
+    span = size + 2 * pad - window
+    if span < 0:
+        raise ValueError(f"window {window} is larger than the padded {axis} {size} + 2*{pad}")
+    if span % stride != 0:
+        raise ValueError(f"stride={stride} does not tile {axis}={size} with window={window}, pad={pad}")
+    return span // stride + 1
+
+
+def _float_dtype(*arrays):
+    dtype = np.result_type(*(a.dtype for a in arrays))
+    if not np.issubdtype(dtype, np.inexact):
+        dtype = np.dtype(np.float64)
+    return dtype
+
+
+def maxpool2d_backward(dout, x, pool_h, pool_w, stride):
+    """Gradient of maxpool2d_forward: each window's dout goes to its first maximum (row-major)."""
+    x = _as_4d("x", x)
+    dout = np.asarray(dout)
+    pool_h = _check_int("pool_h", pool_h, 1)
+    pool_w = _check_int("pool_w", pool_w, 1)
+    stride = _check_int("stride", stride, 1)
+    N, C, H, W = x.shape
+    OH = _out_size(H, pool_h, stride, 0, "height")
+    OW = _out_size(W, pool_w, stride, 0, "width")
+    if dout.shape != (N, C, OH, OW):
+        raise ValueError(f"dout must have shape {(N, C, OH, OW)}, got {dout.shape}")
+    dtype = _float_dtype(dout, x)
+    dout = dout.astype(dtype, copy=False)
+
+    windows = sliding_window_view(x, (pool_h, pool_w), axis=(2, 3))[:, :, ::stride, ::stride]
+    flat = windows.reshape(N, C, OH, OW, pool_h * pool_w)
+    idx = flat.argmax(axis=-1)  # first maximum, row-major within the window
+    rows = np.arange(OH).reshape(OH, 1) * stride + idx // pool_h
+    cols = np.arange(OW).reshape(1, OW) * stride + idx % pool_h
+    target = np.arange(N * C).reshape(N, C, 1, 1) * (H * W) + rows * W + cols
+    dx = np.zeros(x.shape, dtype=dtype)
+    np.add.at(dx.reshape(-1), target.reshape(-1), dout.reshape(-1))  # overlapping windows accumulate
+    return dx
