@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -19,7 +20,7 @@ from .catalog.plan import AssignmentPlan, ExercisePlan, PlannedCase
 from .messages import say
 from .report import ExerciseResult, Report, TestResult, inert
 from .sandbox import ChildSession, Limits, Outcome, ProcessSandbox
-from .submission import Submission
+from .submission import Submission, SubmissionError, read_submission
 
 
 @dataclass
@@ -51,6 +52,32 @@ class _Child:
         if self.session is not None:
             self.session.close()
             self.session = None
+
+
+def grade_file(path: Path, plan: AssignmentPlan, **options) -> Report:
+    """Grade a file; one that cannot be read at all still yields a report saying why."""
+    try:
+        submission = read_submission(path)
+    except SubmissionError as error:
+        return unreadable_report(path.name, str(error), plan, options.get("lang", "ko"), options.get("visibility", "all"))
+    return grade(submission, plan, **options)
+
+
+def unreadable_report(name: str, problem: str, plan: AssignmentPlan, lang: str, visibility: str) -> Report:
+    message = say("unreadable", lang, problem=inert(problem, 500))
+    exercises = [
+        ExerciseResult(
+            id=exercise.id, function=exercise.function, title=exercise.title.get(lang), score=0.0,
+            max_score=round(sum(item.case.points for item in exercise.cases), 6), status="error",
+            tests=[TestResult(name=item.case.name, visibility=item.case.visibility, status="error", score=0.0,
+                              max_score=round(item.case.points, 6), message=message, reason="unreadable")
+                   for item in exercise.cases],
+        )
+        for exercise in plan.exercises
+    ]
+    return Report(assignment=plan.id, score=0.0, max_score=round(sum(e.max_score for e in exercises), 6),
+                  exercises=exercises, submission=inert(name, 200), visibility=visibility, lang=lang,
+                  problems=[message])
 
 
 def grade(submission: Submission, plan: AssignmentPlan, *, sandbox: ProcessSandbox | None = None,
@@ -116,7 +143,8 @@ def _grade_exercise(exercise: ExercisePlan, child: _Child, submission: Submissio
         status = "failed"
     return ExerciseResult(
         id=exercise.id, function=exercise.function, title=exercise.title.get(lang),
-        score=round(score, 6), max_score=round(exercise.points, 6), status=status,
+        score=round(score, 6), max_score=round(sum(planned.case.points for planned in exercise.cases), 6),
+        status=status,
         tests=tests, feedback=_summary(exercise, tests, lang),
     )
 
@@ -126,7 +154,8 @@ def _judge(planned: PlannedCase, outcome: Outcome, exercise: ExercisePlan, arg_n
     case, expected = planned.case, planned.expected
     public = case.visibility == "public"
 
-    def result(status: str, reason: str, message: str, mistakes: list[str] = ()) -> TestResult:
+    def result(status: str, reason: str, detail: str, mistakes: list[str] = ()) -> TestResult:
+        message = detail
         if mistakes:
             named = "; ".join(exercise.mutants.mistakes[slug].get(lang) for slug in mistakes)
             message = f"{message} {say('likely_mistake', lang, mistake=named)}"
@@ -137,7 +166,7 @@ def _judge(planned: PlannedCase, outcome: Outcome, exercise: ExercisePlan, arg_n
         return TestResult(
             name=case.name, visibility=case.visibility, status=status,
             score=round(case.points, 6) if status == "passed" else 0.0, max_score=round(case.points, 6),
-            message=message.strip(), reason=reason, likely_mistakes=list(mistakes),
+            message=message.strip(), detail=detail.strip(), reason=reason, likely_mistakes=list(mistakes),
             seconds=round(outcome.seconds, 4), output=output,
         )
 
@@ -178,7 +207,7 @@ def _judge(planned: PlannedCase, outcome: Outcome, exercise: ExercisePlan, arg_n
 
 def _raised(result, error: dict, public: bool, exercise: ExercisePlan, submission: Submission, lang: str) -> TestResult:
     frames = error.get("frames", [])
-    location = say("at_line", lang, line=submission.locate(frames[-1]["line"])) if frames else ""
+    location = _location(submission, frames[-1]["line"], lang) if frames else ""
     exc_type = inert(error.get("exc_type", "Exception"), 200)
     category = error.get("category", "exception")
     if category == "memory":
@@ -230,22 +259,38 @@ def _missing_because(child: _Child, submission: Submission, lang: str) -> str:
 
 def _load_problem(error: dict, submission: Submission, lang: str) -> str:
     frames = error.get("frames", [])
-    where = say("at_line", lang, line=submission.locate(frames[0]["line"])) if frames else ""
+    where = _location(submission, frames[0]["line"], lang) if frames else ""
     return f"{inert(error.get('exc_type', 'Exception'), 200)}{where}: {inert(error.get('message', ''), 200)}"
 
 
+def _location(submission: Submission, line: int, lang: str) -> str:
+    cell, cell_line = submission.locate(line)
+    if cell is None:
+        return say("at_line", lang, line=cell_line)
+    return say("at_cell_line", lang, cell=cell, line=cell_line)
+
+
 def _summary(exercise: ExercisePlan, tests: list[TestResult], lang: str) -> list[str]:
-    """Exercise-level feedback: the mistake most failing cases point to."""
+    """Exercise-level feedback: the mistake most failing cases point to, and
+    the hint for the most common kind of failure."""
+    failing = [test for test in tests if test.status != "passed"]
+    feedback = []
+    mistakes = _most_common(slug for test in failing for slug in test.likely_mistakes)
+    if mistakes:
+        slug, count = mistakes
+        text = say("likely_mistake", lang, mistake=exercise.mutants.mistakes[slug].get(lang))
+        feedback.append(f"{text} ({count}/{len(failing)})")
+    reasons = _most_common(test.reason for test in failing if test.reason in exercise.hints)
+    if reasons:
+        feedback.append(exercise.hints[reasons[0]].get(lang))
+    return feedback
+
+
+def _most_common(items) -> tuple[str, int] | None:
     counts: dict[str, int] = {}
-    for test in tests:
-        for slug in test.likely_mistakes:
-            counts[slug] = counts.get(slug, 0) + 1
-    if not counts:
-        return []
-    slug = max(counts, key=counts.get)
-    failing = sum(test.status != "passed" for test in tests)
-    text = say("likely_mistake", lang, mistake=exercise.mutants.mistakes[slug].get(lang))
-    return [f"{text} ({counts[slug]}/{failing})"]
+    for item in items:
+        counts[item] = counts.get(item, 0) + 1
+    return max(counts.items(), key=lambda pair: pair[1]) if counts else None
 
 
 def _parameter_names(signature: str) -> list[str]:

@@ -100,6 +100,10 @@ MESSAGES: dict[str, Template] = {
         "ko": "함수 {function}()을(를) 찾을 수 없습니다{because}.",
         "en": "function {function}() not found{because}.",
     },
+    "unreadable": {
+        "ko": "제출 파일을 읽을 수 없어 채점하지 못했습니다: {problem}",
+        "en": "the submission could not be read, so nothing was graded: {problem}",
+    },
     "got_expected": {"ko": " 반환값 {got}, 기대값 {expected}.", "en": " Got {got}, expected {expected}."},
     "got_expected_at": {
         "ko": " 처음 틀린 위치 {index}: 반환값 {got:.6g}, 기대값 {expected:.6g}.",
@@ -108,6 +112,7 @@ MESSAGES: dict[str, Template] = {
     "likely_mistake": {"ko": "흔한 실수와 같은 답입니다: {mistake}", "en": "This matches a known mistake: {mistake}"},
     "printed": {"ko": "함수가 출력한 내용: {output}", "en": "Your function printed: {output}"},
     "at_line": {"ko": " ({line}번째 줄)", "en": " (line {line})"},
+    "at_cell_line": {"ko": " (셀 {cell}, {line}번째 줄)", "en": " (cell {cell}, line {line})"},
     "because_syntax": {
         "ko": " — 제출 파일의 문법 오류 때문일 수 있습니다: {errors}",
         "en": " — possibly because of a syntax error in the submission: {errors}",

@@ -34,6 +34,7 @@ class TestResult(BaseModel):
     score: float
     max_score: float
     message: str
+    detail: str = ""  # the message without the exercise-wide mistake and hint
     reason: str = ""
     likely_mistakes: list[str] = Field(default_factory=list)
     seconds: float = 0.0
@@ -98,8 +99,10 @@ def render_terminal(report: Report, console: Console, verbose: bool = False) -> 
         for test in shown:
             label = Text(f"  {test.name} ({test.visibility}) ", style=_STATUS_STYLE.get(test.status, ""))
             label.append(Text(f"{test.status}: ", style="bold"))
-            label.append(Text(test.message))
+            label.append(Text(test.detail or test.message))
             console.print(label)
+            if test.output:
+                console.print(Text("    printed: " + test.output.strip()[:300], style="dim"))
         if not verbose and len(failing) > len(shown):
             console.print(Text(f"  … {len(failing) - len(shown)} more"))
     console.print(Text(f"\nscore: {_round(report.score)}/{_round(report.max_score)}", style="bold"))

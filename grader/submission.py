@@ -54,12 +54,12 @@ class Submission:
     syntax_errors: list[SyntaxProblem] = field(default_factory=list)
     cell_starts: list[int] = field(default_factory=list)  # joined line where each cell begins
 
-    def locate(self, line: int) -> str:
-        """A joined-source line as the student knows it: 'line 12' or 'cell 3, line 4'."""
+    def locate(self, line: int) -> tuple[int | None, int]:
+        """A joined-source line as the student knows it: (cell number or None, line)."""
         if self.kind != "ipynb" or not self.cell_starts:
-            return f"line {line}"
+            return None, line
         cell = max((index for index, start in enumerate(self.cell_starts) if start < line), default=0)
-        return f"cell {cell + 1}, line {line - self.cell_starts[cell]}"
+        return cell + 1, line - self.cell_starts[cell]
 
     def wire_units(self) -> list[dict]:
         return [{"source": unit.source, "line_offset": unit.line_offset} for unit in self.units]

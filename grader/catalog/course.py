@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 from .cases import CaseGenerationError, generate_cases
 from .models import AssignmentSpec, ExerciseSpec
 from .plan import AssignmentPlan, ExercisePlan, LiveMutants, PlannedCase
-from .reference import Mutant, load_function, read_mutants, run_trusted
+from .reference import Answer, Mutant, load_function, read_mutants, run_trusted
 
 SPEC_FILE = "exercise.toml"
 ASSIGNMENTS_DIR = "assignments"
@@ -124,7 +124,8 @@ class Course:
         except (CaseGenerationError, ValueError) as error:
             raise SpecError(f"{self.exercises_dir / exercise_id / SPEC_FILE}: groups: {error}") from error
         reference = self._reference(spec)
-        planned = [PlannedCase(case=case, expected=run_trusted(reference, case.args, case.kwargs))
+        planned = [PlannedCase(case=case, expected=Answer(raised=case.raises) if case.raises
+                               else run_trusted(reference, case.args, case.kwargs))
                    for case in cases if case.visibility in visibilities]
         for item in planned:
             item.case.points *= weight

@@ -1,0 +1,187 @@
+"""The ``grader`` command: one small function per verb, each calling into the core.
+
+Exit codes: 0 when grading (or the asked task) completed, whatever the score;
+2 when it could not be done (bad arguments, unreadable spec or release).
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.table import Table
+from rich.text import Text
+
+from .catalog import AssignmentPlan, Course, SpecError, find_course_root
+from .engine import grade_file
+from .release import ReleaseError, is_release, read_release, write_release
+from .report import Report, render_json, render_terminal
+
+app = typer.Typer(help="Autograder for CNN numpy exercises.", no_args_is_help=True, add_completion=False)
+exercises_app = typer.Typer(help="List, show and validate exercises.", no_args_is_help=True)
+app.add_typer(exercises_app, name="exercises")
+
+console = Console()
+errors = Console(stderr=True)
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+
+
+class Lang(str, Enum):
+    ko = "ko"
+    en = "en"
+
+
+CourseOption = typer.Option(None, "--course", envvar="GRADER_COURSE",
+                            help="Course folder holding exercises/ and solutions/ (default: found from here).")
+AssignmentOption = typer.Option("cnn-basics", "--assignment", "-a",
+                                help="Assignment id, or the folder of a student release.")
+LangOption = typer.Option(Lang.ko, "--lang", help="Language of statements and feedback.")
+FormatOption = typer.Option(Format.table, "--format", "-f", help="table for people, json for programs.")
+
+
+def _fail(message: str) -> typer.Exit:
+    errors.print(Text(f"error: {message}", style="red"))
+    return typer.Exit(2)
+
+
+def _course(course: Optional[Path]) -> Course:
+    try:
+        return Course(find_course_root(course))
+    except SpecError as error:
+        raise _fail(str(error))
+
+
+def _plan(assignment: str, course: Optional[Path], visibilities: frozenset[str]) -> AssignmentPlan:
+    try:
+        if is_release(Path(assignment)):
+            if "hidden" in visibilities:
+                raise _fail(f"{assignment} is a student release: it has no hidden cases to grade")
+            return read_release(Path(assignment))
+        return _course(course).plan(assignment, visibilities)
+    except (SpecError, ReleaseError) as error:
+        raise _fail(str(error))
+
+
+def _show(report: Report, output: Format) -> None:
+    if output is Format.json:
+        typer.echo(render_json(report))
+    else:
+        render_terminal(report, console)
+
+
+def _require_file(submission: Path) -> None:
+    if not submission.is_file():
+        raise _fail(f"{submission}: no such file")
+
+
+@app.command()
+def check(
+    submission: Path = typer.Argument(..., help="Your .py file or .ipynb notebook."),
+    assignment: str = AssignmentOption,
+    course: Optional[Path] = CourseOption,
+    lang: Lang = LangOption,
+    output: Format = FormatOption,
+) -> None:
+    """Self-check a submission on the public cases, with hints."""
+    _require_file(submission)
+    plan = _plan(assignment, course, frozenset({"public"}))
+    _show(grade_file(submission, plan, lang=lang.value, visibility="public"), output)
+
+
+@app.command("grade")
+def grade_command(
+    submission: Path = typer.Argument(..., help="The student's .py file or .ipynb notebook."),
+    assignment: str = typer.Option(..., "--assignment", "-a", help="Assignment id."),
+    course: Optional[Path] = CourseOption,
+    lang: Lang = LangOption,
+    output: Format = FormatOption,
+) -> None:
+    """Grade a submission on every case, public and hidden (instructor side)."""
+    _require_file(submission)
+    plan = _plan(assignment, course, frozenset({"public", "hidden"}))
+    _show(grade_file(submission, plan, lang=lang.value, visibility="all"), output)
+
+
+@app.command()
+def release(
+    assignment: str = typer.Argument(..., help="Assignment id."),
+    out: Path = typer.Option(..., "--out", "-o", help="Folder to write the student release into."),
+    course: Optional[Path] = CourseOption,
+) -> None:
+    """Write a student release: statements, starter code and public cases only."""
+    try:
+        path = write_release(_course(course), assignment, out)
+    except SpecError as error:
+        raise _fail(str(error))
+    console.print(Text(f"wrote {path} (public cases only)"))
+
+
+@exercises_app.command("list")
+def list_exercises(course: Optional[Path] = CourseOption, lang: Lang = LangOption) -> None:
+    """List the exercises and assignments of the course."""
+    catalog = _course(course)
+    table = Table("id", "function", "points", "public", "hidden", "title")
+    try:
+        for exercise_id in catalog.exercise_ids:
+            spec = catalog.exercise(exercise_id)
+            public = sum(len(g.cases) + sum(gen.count for gen in g.generate) for g in spec.groups if g.visibility == "public")
+            hidden = sum(len(g.cases) + sum(gen.count for gen in g.generate) for g in spec.groups if g.visibility == "hidden")
+            table.add_row(exercise_id, spec.function, f"{spec.points:g}", str(public), str(hidden), spec.title.get(lang.value))
+        console.print(table)
+        for assignment_id in catalog.assignment_ids:
+            spec = catalog.assignment(assignment_id)
+            console.print(Text(f"assignment {assignment_id}: {spec.title.get(lang.value)} "
+                               f"({len(spec.exercises)} exercises)"))
+    except SpecError as error:
+        raise _fail(str(error))
+
+
+@exercises_app.command("show")
+def show_exercise(exercise_id: str, course: Optional[Path] = CourseOption, lang: Lang = LangOption) -> None:
+    """Show an exercise's statement and starter code."""
+    catalog = _course(course)
+    try:
+        spec = catalog.exercise(exercise_id)
+        console.print(Markdown(catalog.statement(exercise_id, lang.value)))
+        console.print(Text(f"\n{spec.signature}   [{spec.points:g} points]", style="bold"))
+        console.print(Text("\nstarter.py:", style="bold"))
+        console.print(Text(catalog.starter(exercise_id)))
+    except (SpecError, OSError) as error:
+        raise _fail(str(error))
+
+
+@exercises_app.command("validate")
+def validate_exercises(
+    exercise_ids: Optional[list[str]] = typer.Argument(None, help="Exercises to validate (default: all)."),
+    course: Optional[Path] = CourseOption,
+) -> None:
+    """Prove each spec: the reference passes, every mutant fails a hidden case,
+    public cases do not reveal hidden ones."""
+    from .validate import validate
+
+    results = validate(_course(course), exercise_ids or None)
+    table = Table("exercise", "public", "hidden", "mutants caught", "diagnosed", "result")
+    for result in results:
+        caught = sum(mutant.caught for mutant in result.mutants)
+        diagnosed = sum(mutant.diagnosed for mutant in result.mutants)
+        table.add_row(result.id, str(result.public_cases), str(result.hidden_cases),
+                      f"{caught}/{len(result.mutants)}", f"{diagnosed}/{len(result.mutants)}",
+                      Text("ok", style="green") if result.ok else Text("FAILED", style="red"))
+    console.print(table)
+    for result in results:
+        for problem in result.problems:
+            console.print(Text(f"{result.id}: {problem}", style="red"))
+    if not all(result.ok for result in results):
+        raise typer.Exit(1)
+
+
+def main() -> None:  # pragma: no cover - console-script entry
+    app()
