@@ -26,7 +26,6 @@ exercises_app = typer.Typer(help="List, show and validate exercises.", no_args_i
 app.add_typer(exercises_app, name="exercises")
 
 console = Console()
-errors = Console(stderr=True)
 
 
 class Format(str, Enum):
@@ -48,7 +47,7 @@ FormatOption = typer.Option(Format.table, "--format", "-f", help="table for peop
 
 
 def _fail(message: str) -> typer.Exit:
-    errors.print(Text(f"error: {message}", style="red"))
+    typer.echo(f"error: {message}", err=True)  # plain: paths must not be wrapped
     return typer.Exit(2)
 
 
@@ -128,7 +127,10 @@ def release(
 def list_exercises(course: Optional[Path] = CourseOption, lang: Lang = LangOption) -> None:
     """List the exercises and assignments of the course."""
     catalog = _course(course)
-    table = Table("id", "function", "points", "public", "hidden", "title")
+    table = Table()
+    table.add_column("id", no_wrap=True)
+    for column in ("function", "points", "public", "hidden", "title"):
+        table.add_column(column)
     try:
         for exercise_id in catalog.exercise_ids:
             spec = catalog.exercise(exercise_id)

@@ -178,6 +178,8 @@ def _judge(planned: PlannedCase, outcome: Outcome, exercise: ExercisePlan, arg_n
     if outcome.kind == "raised":
         error = outcome.exception or {}
         mro = error.get("mro", [])
+        if "NotImplementedError" in mro and expected.raised != "NotImplementedError":
+            return result("error", "not_implemented", say("not_implemented", lang))
         if expected.raised is not None:
             if checks.exception_matches(expected.raised, mro):
                 return result("passed", "passed", say("passed", lang))
@@ -212,8 +214,6 @@ def _raised(result, error: dict, public: bool, exercise: ExercisePlan, submissio
     category = error.get("category", "exception")
     if category == "memory":
         return result("memory_limit", "memory", say("memory", lang, memory_mb=exercise.limits.memory_mb, location=location))
-    if "NotImplementedError" in error.get("mro", []):
-        return result("error", "not_implemented", say("not_implemented", lang))
     if category in ("exit", "recursion"):
         return result("error", category, say(category, lang, exc_type=exc_type, location=location))
     message = say("exception", lang, exc_type=exc_type, location=location)

@@ -1,0 +1,206 @@
+"""The grading core end to end: real child processes, the real course."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from grader.engine import grade
+from grader.submission import from_python
+
+from conftest import isolated, single_exercise, submission_source
+
+
+def _by_id(report):
+    return {exercise.id: exercise for exercise in report.exercises}
+
+
+def test_correct_submission_scores_full_marks(course, full_plan):
+    report = grade(from_python(submission_source(course)), full_plan, lang="en")
+    assert report.score == report.max_score == 135
+    assert all(exercise.status == "passed" for exercise in report.exercises)
+    assert {test.visibility for exercise in report.exercises for test in exercise.tests} == {"public", "hidden"}
+
+
+def test_each_mutant_loses_points_only_on_its_own_exercise(course, full_plan):
+    jobs = [(exercise.id, mutant.slug) for exercise in full_plan.exercises for mutant in course.mutants(exercise.id)]
+
+    def run(job):
+        exercise_id, slug = job
+        return job, grade(from_python(submission_source(course, {exercise_id: slug})), full_plan, lang="en")
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(run, jobs))
+    assert len(results) >= 2 * len(full_plan.exercises)
+    for (exercise_id, slug), report in results:
+        for exercise in report.exercises:
+            if exercise.id == exercise_id:
+                assert exercise.score < exercise.max_score, f"{slug} was not caught"
+                assert exercise.status in ("failed", "error"), slug
+            else:
+                assert exercise.score == exercise.max_score, f"{slug} cost points on {exercise.id}"
+
+
+def test_wrong_answer_names_the_likely_mistake(course, full_plan):
+    report = grade(from_python(submission_source(course, {"conv2d-forward": "kernel-flipped"})), full_plan, lang="en")
+    forward = _by_id(report)["conv2d-forward"]
+    failing = [test for test in forward.tests if test.status == "failed"]
+    assert failing and all("kernel-flipped" in test.likely_mistakes for test in failing)
+    assert any("cross-correlation" in line for line in forward.feedback)
+
+
+def test_float_instead_of_int_is_a_wrong_type_with_an_explanation(course, full_plan):
+    report = grade(from_python(submission_source(course, {"conv-output-size": "float-result"})), full_plan, lang="en")
+    tests = _by_id(report)["conv-output-size"].tests
+    valid = [test for test in tests if test.reason == "int_as_float"]
+    assert valid and all(test.status == "failed" and "int" in test.message for test in valid)
+
+
+def test_missing_function_costs_only_its_exercise(course, full_plan):
+    report = grade(from_python(submission_source(course, {"im2col": None})), full_plan, lang="en")
+    exercises = _by_id(report)
+    assert exercises["im2col"].status == "missing" and exercises["im2col"].score == 0
+    assert "im2col() not found" in exercises["im2col"].tests[0].message
+    assert report.score == report.max_score - exercises["im2col"].max_score
+
+
+def test_syntax_error_in_one_function_costs_only_that_exercise(course, full_plan):
+    broken = "def im2col(x, filter_h, filter_w, stride=1, pad=0):\n    return x[:\n"
+    source = submission_source(course, {"im2col": None}) + "\n\n" + broken
+    report = grade(from_python(source), full_plan, lang="en")
+    exercises = _by_id(report)
+    assert exercises["im2col"].status == "missing"
+    line = source.count("\n")  # the last line, where the bracket opens
+    assert any(f"line {line}" in problem for problem in report.problems), report.problems
+    assert "syntax error" in exercises["im2col"].tests[0].message
+    assert all(exercise.score == exercise.max_score for exercise in report.exercises if exercise.id != "im2col")
+
+
+def test_error_at_import_time_does_not_hide_later_functions(course, full_plan):
+    source = "import numpy as np\nprint(undefined_name)\nraise SystemExit(0)\n" + submission_source(course)
+    report = grade(from_python(source), full_plan, lang="en")
+    assert report.score == report.max_score
+    assert any("NameError" in problem and "line 2" in problem for problem in report.problems)
+
+
+def test_not_implemented_starter_is_an_error_not_a_crash(course, public_plan):
+    report = grade(from_python(course.starter("conv2d-forward")), single_exercise(public_plan, "conv2d-forward"), lang="en")
+    exercise = report.exercises[0]
+    assert exercise.status == "error"
+    assert all(test.reason == "not_implemented" for test in exercise.tests)
+
+
+def test_infinite_loop_times_out_once_and_the_other_exercises_are_graded(course, full_plan):
+    source = submission_source(course, {"conv2d-forward": None}) + (
+        "\n\ndef conv2d_forward(x, w, b, stride=1, pad=0):\n    while True:\n        pass\n")
+    exercises = [
+        type(exercise)(**{**exercise.__dict__, "limits": exercise.limits.model_copy(update={"time_seconds": 1.0})})
+        for exercise in full_plan.exercises if exercise.id in ("conv2d-forward", "im2col")
+    ]
+    plan = type(full_plan)(id=full_plan.id, title=full_plan.title, exercises=exercises)
+    report = grade(from_python(source), plan, lang="en")
+    forward, unfold = report.exercises
+    assert forward.tests[0].status == "timeout" and forward.tests[0].reason == "timeout"
+    assert all(test.status == "timeout" and test.reason == "not_run" for test in forward.tests[1:])
+    assert forward.score == 0 and forward.status == "error"
+    assert unfold.status == "passed"
+    assert report.seconds < 10
+
+
+def test_memory_bomb_is_reported_as_memory_limit(full_plan):
+    source = "import numpy as np\ndef dense_param_count(a, b, bias=True):\n    return np.ones((1 << 40,)).size\n"
+    report = grade(from_python(source), single_exercise(full_plan, "dense-param-count"), lang="en")
+    assert {test.status for test in report.exercises[0].tests} == {"memory_limit"}
+    assert report.exercises[0].score == 0
+
+
+@pytest.mark.parametrize("exit_call", ["import sys; sys.exit(0)", "raise SystemExit(0)", "raise KeyboardInterrupt",
+                                       "import os; os._exit(0)", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"])
+def test_exiting_mid_case_is_never_a_pass(exit_call, course, public_plan):
+    source = f"def dense_param_count(a, b, bias=True):\n    {exit_call}\n" + isolated(
+        course.reference_path("conv-param-count").read_text(), "conv_param_count")
+    plan = type(public_plan)(id="t", title=public_plan.title, exercises=[
+        exercise for exercise in public_plan.exercises if exercise.id in ("dense-param-count", "conv-param-count")])
+    report = grade(from_python(source), plan, lang="en")
+    dense, conv = _by_id(report)["dense-param-count"], _by_id(report)["conv-param-count"]
+    assert dense.score == 0 and all(test.status == "error" for test in dense.tests)
+    assert conv.status == "passed"
+
+
+def test_printing_cannot_change_the_score(course, public_plan):
+    noisy = ('def dense_param_count(a, b, bias=True):\n'
+             '    print("{\\"status\\": \\"passed\\", \\"score\\": 100}")\n'
+             '    print("\\x1b[2J[bold green]PASSED[/]")\n'
+             '    return 0\n')
+    report = grade(from_python(noisy), single_exercise(public_plan, "dense-param-count"), lang="en")
+    exercise = report.exercises[0]
+    assert exercise.score == 0 and all(test.status == "failed" for test in exercise.tests)
+    assert "\x1b" not in exercise.tests[0].output and "\\x1b" in exercise.tests[0].output
+
+
+def test_hidden_failures_do_not_reveal_values_or_exception_messages(course, full_plan):
+    leaky = ("import numpy as np\n"
+             "def conv2d_forward(x, w, b, stride=1, pad=0):\n"
+             "    raise ValueError('secret input sum %r' % float(x.sum()))\n")
+    report = grade(from_python(leaky), single_exercise(full_plan, "conv2d-forward"), lang="en")
+    tests = report.exercises[0].tests
+    hidden = [test for test in tests if test.visibility == "hidden" and test.status != "passed"]
+    public = [test for test in tests if test.visibility == "public" and test.status != "passed"]
+    assert hidden and all("secret" not in test.message and "ValueError" in test.message for test in hidden)
+    assert any("secret" in test.message for test in public)
+    assert all("line 3" in test.message for test in hidden)
+
+    wrong = grade(from_python(submission_source(course, {"conv2d-forward": "bias-forgotten"})),
+                  single_exercise(full_plan, "conv2d-forward"), lang="en").exercises[0]
+    for test in wrong.tests:
+        if test.visibility == "hidden" and test.status == "failed":
+            assert "got" not in test.message.lower() and "expected" not in test.message.lower()
+
+
+def test_list_instead_of_array_and_modified_inputs_are_explained(course, full_plan):
+    source = ("import numpy as np\n"
+              "def maxpool2d_forward(x, pool_h, pool_w, stride):\n"
+              "    n, c, h, w = x.shape\n"
+              "    oh, ow = (h - pool_h) // stride + 1, (w - pool_w) // stride + 1\n"
+              "    return [[[[x[i, j, a*stride:a*stride+pool_h, b*stride:b*stride+pool_w].max() for b in range(ow)]"
+              " for a in range(oh)] for j in range(c)] for i in range(n)]\n")
+    tests = grade(from_python(source), single_exercise(full_plan, "maxpool2d-forward"), lang="en").exercises[0].tests
+    assert any(test.reason == "list_not_array" and "np.array" in test.message for test in tests)
+
+    in_place = (course.solutions_dir / "mutants" / "maxpool2d-backward" / "modifies-x-in-place.py").read_text()
+    mutating = grade(from_python(in_place), single_exercise(full_plan, "maxpool2d-backward"), lang="en").exercises[0]
+    assert mutating.score == 0
+    assert all(test.reason == "modified_input" and "'x'" in test.message for test in mutating.tests)
+
+
+def test_float32_implementation_passes(course, full_plan):
+    """Computing in float32 is correct: tolerances follow the size of the values."""
+    source = (isolated(course.reference_path("conv2d-forward").read_text(), "conv2d_forward")
+              + "\n_float64_forward = conv2d_forward\n\n"
+              "def conv2d_forward(x, w, b, stride=1, pad=0):\n"
+              "    return _float64_forward(x.astype('float32'), w.astype('float32'), b.astype('float32'), stride, pad)\n")
+    report = grade(from_python(source), single_exercise(full_plan, "conv2d-forward"), lang="en")
+    assert report.exercises[0].status == "passed", [t.message for t in report.exercises[0].tests if t.status != "passed"]
+
+
+def test_naive_loops_are_slower_but_pass(full_plan):
+    naive = ("import numpy as np\n"
+             "def conv2d_forward(x, w, b, stride=1, pad=0):\n"
+             "    N, C, H, W = x.shape; F, _, HH, WW = w.shape\n"
+             "    if (H + 2*pad - HH) % stride or (W + 2*pad - WW) % stride or H + 2*pad < HH or W + 2*pad < WW:\n"
+             "        raise ValueError('sizes do not tile')\n"
+             "    OH = (H + 2*pad - HH) // stride + 1; OW = (W + 2*pad - WW) // stride + 1\n"
+             "    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))\n"
+             "    out = np.zeros((N, F, OH, OW), dtype=np.result_type(x, w, b))\n"
+             "    for n in range(N):\n"
+             "        for f in range(F):\n"
+             "            for i in range(OH):\n"
+             "                for j in range(OW):\n"
+             "                    out[n, f, i, j] = np.sum(xp[n, :, i*stride:i*stride+HH, j*stride:j*stride+WW] * w[f]) + b[f]\n"
+             "    return out\n")
+    exercise = grade(from_python(naive), single_exercise(full_plan, "conv2d-forward"), lang="en").exercises[0]
+    assert exercise.status == "passed"
+    large = next(test for test in exercise.tests if test.name == "batch-of-rgb-images")
+    small = max(test.seconds for test in exercise.tests if test.name != "batch-of-rgb-images")
+    assert large.seconds > 5 * small
