@@ -63,7 +63,11 @@ def compare(expected: Any, got: Any, check: CheckSpec, where: str = "", names: l
     if _is_real(expected):
         if not _is_real(got) or type(got) is bool:
             return Finding("wrong_type", where, {"got_type": kind_of(got), "expected_type": "float"})
-        return _compare_array(np.asarray(float(expected)), np.asarray(float(got)), check, where, scalar=True)
+        try:
+            got_float = float(got)
+        except OverflowError:  # an int too large for a float is certainly not the answer
+            return Finding("wrong_value", where, values={"got": got, "expected": expected})
+        return _compare_array(np.asarray(float(expected)), np.asarray(got_float), check, where, scalar=True)
     if expected is None:
         return None if got is None else Finding("wrong_type", where, {"got_type": kind_of(got), "expected_type": "None"})
     if isinstance(expected, str):
@@ -130,7 +134,7 @@ def _compare_array(expected: np.ndarray, got: Any, check: CheckSpec, where: str,
         wrong = ~((difference <= tolerance) | same_special | (np.isnan(got_float) & np.isnan(expected_float)))
     if not wrong.any():
         return None
-    facts = {"wrong_count": int(wrong.sum()), "size": int(wrong.size), "tolerance": tolerance}
+    facts = {"wrong_count": int(wrong.sum()), "size": int(wrong.size)}
     if scalar:
         return Finding("wrong_value", where, facts, values={"got": got.item(), "expected": expected.item()})
     first = tuple(int(i) for i in np.argwhere(wrong)[0])

@@ -104,7 +104,12 @@ def from_notebook(data: bytes | str, name: str = "submission.ipynb") -> Submissi
     offset = 0
     code_cells = [cell for cell in notebook.cells if cell.get("cell_type") == "code"]
     for number, cell in enumerate(code_cells, start=1):
-        source = strip_magics(cell.get("source", "")).replace("\r\n", "\n")
+        source = cell.get("source", "")
+        if isinstance(source, list):  # nbformat joins these, but a hand-made file may not
+            source = "".join(part for part in source if isinstance(part, str))
+        if not isinstance(source, str):
+            raise SubmissionError(f"{name}: code cell {number} has no readable source")
+        source = strip_magics(source.replace("\r\n", "\n"))
         cell_starts.append(offset)
         cell_units, cell_errors = _compilable_units(source, offset, number)
         units.extend(cell_units)
@@ -126,10 +131,42 @@ def strip_magics(source: str) -> str:
         else:  # %%bash, %%writefile, ...: the body is not Python
             return "\n".join("" for _ in lines)
     out = []
-    for line in lines:
-        match = _MAGIC_LINE.match(line) or _HELP_LINE.match(line)
+    for line, starts_statement in zip(lines, _statement_starts(lines)):
+        match = starts_statement and (_MAGIC_LINE.match(line) or _HELP_LINE.match(line))
         out.append(f"{match.group(1)}pass" if match else line)
     return "\n".join(out)
+
+
+def _statement_starts(lines: list[str]) -> list[bool]:
+    """For each line, whether it begins a new statement: not inside brackets,
+    a multi-line string, or after a backslash continuation. A magic is only a
+    magic there; ``(a\n != b)`` is Python."""
+    starts, depth, quote, continued = [], 0, "", False
+    for line in lines:
+        starts.append(depth == 0 and not quote and not continued)
+        index = 0
+        while index < len(line):
+            char = line[index]
+            if quote:
+                if char == "\\":
+                    index += 1
+                elif line.startswith(quote, index):
+                    index += len(quote) - 1
+                    quote = ""
+            elif char == "#":
+                break
+            elif char in "\"'":
+                quote = line[index:index + 3] if line[index:index + 3] in ('"""', "'''") else char
+                index += len(quote) - 1
+            elif char in "([{":
+                depth += 1
+            elif char in ")]}":
+                depth = max(0, depth - 1)
+            index += 1
+        if quote in ('"', "'"):  # an unterminated one-line string ends with its line
+            quote = ""
+        continued = line.rstrip().endswith("\\") and not quote
+    return starts
 
 
 def _compilable_units(source: str, offset: int, cell: int | None) -> tuple[list[Unit], list[SyntaxProblem]]:

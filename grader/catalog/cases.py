@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .expressions import evaluate
+from .expressions import DivisionByZero, evaluate
 from .models import ArraySpec, CaseSpec, CheckSpec, ExerciseSpec, ExprSpec, GeneratorSpec, RandomSpec
 
 MAX_DRAW_ATTEMPTS = 10_000
@@ -102,7 +102,7 @@ def _draws(generator: GeneratorSpec, rng: np.random.Generator) -> list[dict[str,
         try:
             if all(evaluate(condition, variables) for condition in generator.where):
                 found.append(variables)
-        except ValueError:  # e.g. a division by zero in a condition: not a valid draw
+        except DivisionByZero:  # e.g. a stride of 0 drawn: not a valid draw
             continue
         if len(found) == generator.count:
             return found

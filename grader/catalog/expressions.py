@@ -19,6 +19,10 @@ class ExpressionError(ValueError):
     pass
 
 
+class DivisionByZero(ExpressionError):
+    pass
+
+
 def _parse(text: str) -> ast.expr:
     try:
         tree = ast.parse(text, mode="eval")
@@ -60,7 +64,7 @@ def _evaluate(node: ast.expr, variables: dict[str, int], text: str) -> int | boo
     if isinstance(node, ast.BinOp):
         left, right = (_evaluate(side, variables, text) for side in (node.left, node.right))
         if isinstance(node.op, (ast.FloorDiv, ast.Mod)) and right == 0:
-            raise ExpressionError(f"division by zero in {text!r}")
+            raise DivisionByZero(f"division by zero in {text!r}")
         return _BINARY[type(node.op)](left, right)
     if isinstance(node, ast.BoolOp):
         values = (_evaluate(value, variables, text) for value in node.values)

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .expressions import check_expression
+from .expressions import check_expression, names_in
 
 Visibility = Literal["public", "hidden"]
 Lang = Literal["ko", "en"]
@@ -133,10 +133,29 @@ class _CaseFields(Strict):
         return name
 
 
+    def expression_names(self) -> set[str]:
+        """Variables the case's arguments refer to."""
+        names: set[str] = set()
+        for value in [*self.args, *self.kwargs.values()]:
+            if isinstance(value, ExprSpec):
+                names |= names_in(value.expr)
+            elif isinstance(value, RandomSpec):
+                for entry in value.shape:
+                    if isinstance(entry, str):
+                        names |= names_in(entry)
+        return names
+
+
 class CaseSpec(_CaseFields):
     """One explicit case. Random arrays in it are seeded from the case's position."""
 
     name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
+
+    @model_validator(mode="after")
+    def _no_variables(self) -> "CaseSpec":
+        if self.expression_names():
+            raise ValueError(f"an explicit case has no drawn variables: {sorted(self.expression_names())}")
+        return self
 
 
 class GeneratorSpec(_CaseFields):
@@ -167,6 +186,14 @@ class GeneratorSpec(_CaseFields):
         for condition in where:
             check_expression(condition)
         return where
+
+    @model_validator(mode="after")
+    def _known_variables(self) -> "GeneratorSpec":
+        used = self.expression_names().union(*(names_in(condition) for condition in self.where))
+        unknown = sorted(used - set(self.draw))
+        if unknown:
+            raise ValueError(f"unknown variable(s) {unknown}; draw defines {sorted(self.draw)}")
+        return self
 
 
 class GroupSpec(Strict):

@@ -93,10 +93,14 @@ def _encode_array(array: np.ndarray, blobs: list[bytes], tag: str, kind: type) -
 
 
 def _int_text(value: int) -> str | None:
+    """Decimal text of an int, or None past MAX_INT_DIGITS digits (the decoder's limit)."""
+    if value.bit_length() > MAX_INT_DIGITS * 3.33:
+        return None
     try:
-        return str(value)
+        text = str(value)
     except ValueError:  # more digits than sys.get_int_max_str_digits allows
         return None
+    return text if len(text.lstrip("-")) <= MAX_INT_DIGITS else None
 
 
 def type_name(kind: type) -> str:
@@ -125,7 +129,7 @@ def decode_value(node: Any, blobs: list[bytes], depth: int = 0) -> Any:
         return _typed(node.get("v"), bool)
     if tag == "int":
         text = _typed(node.get("v"), str)
-        if len(text) > MAX_INT_DIGITS + 1:
+        if len(text.lstrip("-")) > MAX_INT_DIGITS:
             raise ProtocolError("integer too long")
         try:
             return int(text)
