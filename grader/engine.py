@@ -19,7 +19,9 @@ from . import checks, diagnose
 from .catalog.plan import AssignmentPlan, ExercisePlan, PlannedCase
 from .messages import say
 from .report import ExerciseResult, Report, TestResult, inert
-from .sandbox import ChildSession, Limits, Outcome, ProcessSandbox
+from .sandbox import BwrapSandbox, ChildSession, Limits, Outcome, ProcessSandbox, open_sandbox
+
+Sandbox = BwrapSandbox | ProcessSandbox
 from .submission import Submission, SubmissionError, read_submission
 
 
@@ -27,7 +29,7 @@ from .submission import Submission, SubmissionError, read_submission
 class _Child:
     """The submission loaded in a live child; restarted after a timeout or crash."""
 
-    sandbox: ProcessSandbox
+    sandbox: "Sandbox"
     submission: Submission
     session: ChildSession | None = None
     load_errors: list[dict] = field(default_factory=list)
@@ -80,17 +82,33 @@ def unreadable_report(name: str, problem: str, plan: AssignmentPlan, lang: str, 
                   problems=[message])
 
 
-def grade(submission: Submission, plan: AssignmentPlan, *, sandbox: ProcessSandbox | None = None,
-          lang: str = "ko", visibility: str = "all") -> Report:
+def limits_for(plan: AssignmentPlan) -> Limits:
+    """One child runs a whole submission: it gets the largest memory limit of the plan,
+    and CPU time for every exercise's budget."""
+    memory = max((exercise.limits.memory_mb for exercise in plan.exercises), default=512)
+    budget = sum(exercise.limits.total_seconds + exercise.limits.time_seconds for exercise in plan.exercises)
+    return Limits(memory_mb=memory, cpu_seconds=int(budget) + 10)
+
+
+def grade(submission: Submission, plan: AssignmentPlan, *, sandbox: Sandbox | None = None,
+          lang: str = "ko", visibility: str = "all", allow_unisolated: bool = False) -> Report:
+    """Grade ``submission`` against ``plan``.
+
+    Without a ``sandbox`` one is opened for this call; grading hidden cases
+    (``visibility="all"``) then requires the isolated backend unless
+    ``allow_unisolated``. Pass a long-lived sandbox to grade many submissions.
+    """
     started = time.perf_counter()
-    if sandbox is None:
-        memory = max((exercise.limits.memory_mb for exercise in plan.exercises), default=512)
-        sandbox = ProcessSandbox(Limits(memory_mb=memory))
+    own_sandbox = sandbox is None
+    if own_sandbox:
+        sandbox = open_sandbox(limits_for(plan), require_isolation=visibility == "all", allow_unisolated=allow_unisolated)
     child = _Child(sandbox, submission)
     try:
         results = [_grade_exercise(exercise, child, submission, lang) for exercise in plan.exercises]
     finally:
         child.close()
+        if own_sandbox:
+            sandbox.close()
     problems = [f"syntax error ({problem.where()}): {inert(problem.message)}" for problem in submission.syntax_errors]
     problems += [_load_problem(error, submission, lang) for error in child.load_errors]
     if child.load_failure:
@@ -172,6 +190,8 @@ def _judge(planned: PlannedCase, outcome: Outcome, exercise: ExercisePlan, arg_n
 
     if outcome.kind == "timeout":
         return result("timeout", "timeout", say("timeout", lang, seconds=_round(exercise.limits.time_seconds)))
+    if outcome.kind == "output_limit":
+        return result("error", "output_limit", say("output_limit", lang, detail=inert(outcome.detail, 100)))
     if outcome.kind in ("crashed", "protocol_error", "loaded"):
         key = "protocol_error" if outcome.kind == "protocol_error" else "crashed"
         return result("error", key, say(key, lang, detail=inert(outcome.detail or outcome.kind, 200)))

@@ -88,6 +88,10 @@ MESSAGES: dict[str, Template] = {
         "ko": "이 문제의 전체 시간 예산({seconds}초)을 이미 써서 실행하지 않았습니다.",
         "en": "not run: this exercise's total time budget ({seconds} s) was already used up.",
     },
+    "output_limit": {
+        "ko": "출력이 너무 많습니다 ({detail}). 디버깅용 print를 지우세요.",
+        "en": "too much printed output ({detail}): remove debugging prints.",
+    },
     "crashed": {
         "ko": "실행 프로세스가 비정상 종료했습니다 ({detail}).",
         "en": "the process running your code stopped abnormally ({detail}).",

@@ -37,6 +37,7 @@ class CappedText(io.TextIOBase):
     def __init__(self) -> None:
         self.parts: list[str] = []
         self.size = 0
+        self.total = 0
         self.truncated = False
 
     def writable(self) -> bool:
@@ -44,6 +45,7 @@ class CappedText(io.TextIOBase):
 
     def write(self, text) -> int:
         text = str(text)
+        self.total += len(text)
         room = MAX_CAPTURED_OUTPUT - self.size
         if len(text) > room:
             self.truncated = True
@@ -52,10 +54,10 @@ class CappedText(io.TextIOBase):
             self.size += min(room, len(text))
         return len(text)
 
-    def take(self) -> tuple[str, bool]:
-        text, truncated = "".join(self.parts), self.truncated
-        self.parts, self.size, self.truncated = [], 0, False
-        return text, truncated
+    def take(self) -> tuple[str, bool, int]:
+        text, truncated, total = "".join(self.parts), self.truncated, self.total
+        self.parts, self.size, self.total, self.truncated = [], 0, 0, False
+        return text, truncated, total
 
 
 def describe_exception(error: BaseException, filename: str) -> dict:
@@ -148,8 +150,8 @@ def serve(read_fd: int, write_fd: int) -> None:
             reply, out = call(namespace, header, blobs, filename)
         else:
             return
-        text, truncated = captured.take()
-        reply["output"], reply["output_truncated"] = text, truncated
+        text, truncated, total = captured.take()
+        reply["output"], reply["output_truncated"], reply["output_bytes"] = text, truncated, total
         try:
             protocol.write_message(write_fd, reply, out)
         except protocol.ProtocolError as error:  # e.g. a result too large to send

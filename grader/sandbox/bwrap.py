@@ -1,0 +1,275 @@
+"""The isolated backend: a warm zygote inside bubblewrap, one forked child per submission.
+
+The zygote is launched as an unprivileged user (nobody, when we are root) in
+its own user, mount, PID, network, IPC and UTS namespaces, with a read-only
+view of nothing but the Python runtime and the staged runner, a size-capped
+private /tmp and /dev/shm, no network, an empty environment, and no
+capabilities. It imports numpy once; each submission then costs one fork, and
+the child adds rlimits and a seccomp filter. When a run ends (or times out)
+the zygote, as PID 1 of the namespace, kills every other process in it and
+wipes the scratch space, so nothing survives from one submission to the next.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+from pathlib import Path
+
+from . import cgroups
+from .process import PASSED_ENV
+from .session import ChildSession, Limits
+
+HERE = Path(__file__).parent
+STAGED = ("runner.py", "protocol.py", "zygote.py", "seccomp_filter.py")
+DEFAULT_RUNTIME = "/opt/grader/runtime/bin/python"
+NOBODY = 65534
+CONTROL_TIMEOUT = 15.0
+
+
+class SandboxUnavailable(RuntimeError):
+    """The isolated backend cannot run on this machine (and why)."""
+
+
+def runtime_python() -> str:
+    return os.environ.get("GRADER_SANDBOX_PYTHON", DEFAULT_RUNTIME)
+
+
+def unavailable_reason() -> str | None:
+    """None when the isolated backend can be started here, else why not."""
+    if not Path("/proc/self/ns/user").exists():
+        return "this system has no Linux namespaces"
+    if shutil.which("bwrap") is None:
+        return "bubblewrap (bwrap) is not installed"
+    python = Path(runtime_python())
+    if not python.exists():
+        return f"the sandbox runtime {python} does not exist (run scripts/setup.sh)"
+    return None
+
+
+def _runtime_root(python: str) -> str:
+    """The folder to bind for the runtime: the venv (or prefix) holding ``python``."""
+    path = Path(python)
+    return str(path.parent.parent) if path.parent.name == "bin" else str(path.parent)
+
+
+class Zygote:
+    """One bubblewrap sandbox with a warm worker in it."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.stage = tempfile.mkdtemp(prefix="grader-stage-")
+        os.chmod(self.stage, 0o755)
+        for name in STAGED:
+            shutil.copy(HERE / name, Path(self.stage) / name)
+            os.chmod(Path(self.stage) / name, 0o644)
+        self.control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.control.settimeout(CONTROL_TIMEOUT)
+        self.cgroup = (cgroups.CgroupSet((limits.memory_mb + 256) * 1024 * 1024, limits.processes + 8)
+                       if cgroups.available() else None)
+        root = os.geteuid() == 0
+        try:
+            self.process = subprocess.Popen(
+                self._argv(theirs.fileno()), pass_fds=(theirs.fileno(),),
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                cwd="/", env={"PATH": "/usr/bin:/bin"}, start_new_session=True,
+                user=NOBODY if root else None, group=NOBODY if root else None, extra_groups=[] if root else None,
+            )
+        finally:
+            theirs.close()
+        try:
+            ready = self._receive()
+        except (OSError, ValueError) as error:
+            self.close()
+            raise SandboxUnavailable(f"the sandbox did not start: {error}") from error
+        if ready.get("op") != "ready":
+            self.close()
+            raise SandboxUnavailable("the sandbox did not start")
+        if self.cgroup:
+            self.cgroup.add_tree(self.process.pid)
+        self.seccomp = bool(ready.get("seccomp"))
+        self.alive = True
+
+    def _argv(self, control_fd: int) -> list[str]:
+        python = runtime_python()
+        env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp/work", "TMPDIR": "/tmp/work", "PYTHONDONTWRITEBYTECODE": "1",
+               "PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+        env.update({name: os.environ[name] for name in PASSED_ENV if name in os.environ})
+        argv = ["bwrap", "--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
+                "--unshare-cgroup-try", "--uid", str(NOBODY), "--gid", str(NOBODY), "--hostname", "sandbox",
+                "--die-with-parent", "--new-session", "--as-pid-1", "--cap-drop", "ALL", "--clearenv"]
+        for name, value in env.items():
+            argv += ["--setenv", name, value]
+        argv += ["--ro-bind", "/usr", "/usr"]
+        for link in ("lib", "lib64", "bin", "sbin"):
+            if os.path.islink(f"/{link}"):
+                argv += ["--symlink", os.readlink(f"/{link}"), f"/{link}"]
+        if os.path.exists("/etc/ld.so.cache"):
+            argv += ["--ro-bind", "/etc/ld.so.cache", "/etc/ld.so.cache"]
+        runtime = _runtime_root(python)
+        if not runtime.startswith("/usr/"):
+            argv += ["--ro-bind", runtime, runtime]
+        argv += ["--ro-bind", self.stage, "/sandbox",
+                 "--proc", "/proc", "--dev", "/dev",
+                 "--size", str(self.limits.scratch_mb * 1024 * 1024), "--perms", "1777", "--tmpfs", "/tmp",
+                 "--size", str(8 * 1024 * 1024), "--perms", "1777", "--tmpfs", "/dev/shm",
+                 "--remount-ro", "/", "--chdir", "/tmp",
+                 python, "-E", "-s", "-B", "/sandbox/zygote.py", str(control_fd)]
+        return argv
+
+    # ------------------------------------------------------------------ control
+
+    def _receive(self) -> dict:
+        try:
+            data = self.control.recv(65536)
+        except socket.timeout as error:
+            raise OSError("the sandbox worker did not answer") from error
+        if not data:
+            detail = ""
+            if self.process.poll() is not None and self.process.stderr:
+                detail = self.process.stderr.read(2000).decode(errors="replace").strip()
+            raise OSError(f"the sandbox worker stopped {detail}".strip())
+        message = json.loads(data)
+        if not isinstance(message, dict):
+            raise ValueError("malformed control message")
+        return message
+
+    def spawn(self) -> ChildSession:
+        to_child_r, to_child = os.pipe()
+        from_child, from_child_w = os.pipe()
+        request = {"op": "spawn", "rlimits": dict(self.limits.rlimits(), RLIMIT_NPROC=self.limits.processes),
+                   "seccomp": True}
+        try:
+            socket.send_fds(self.control, [json.dumps(request).encode()], [to_child_r, from_child_w])
+            reply = self._receive()
+            if reply.get("op") != "spawned":
+                raise OSError("the sandbox worker refused to start a child")
+        except (OSError, ValueError):
+            for fd in (to_child, from_child):
+                os.close(fd)
+            self.close()
+            raise
+        finally:
+            os.close(to_child_r)
+            os.close(from_child_w)
+        return ChildSession(to_child, from_child, ZygoteChild(self), self.limits)
+
+    def reset(self) -> tuple[int | None, int | None]:
+        """Kill everything in the sandbox but the zygote, wipe scratch; the child's exit status."""
+        try:
+            self.control.send(json.dumps({"op": "reset"}).encode())
+            reply = self._receive()
+        except (OSError, ValueError):
+            self.close()  # a zygote that cannot reset is not trusted with another run
+            return None, signal.SIGKILL
+        exit_code, signal_number = reply.get("exit"), reply.get("signal")
+        return (exit_code if type(exit_code) is int else None,
+                signal_number if type(signal_number) is int else None)
+
+    def close(self) -> None:
+        self.alive = False
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError, AttributeError):
+            pass
+        if self.cgroup:
+            for pid in self.cgroup.pids():
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        if hasattr(self, "process"):
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+            if self.process.stderr:
+                self.process.stderr.close()
+        self.control.close()
+        if self.cgroup:
+            self.cgroup.remove()
+        shutil.rmtree(self.stage, ignore_errors=True)
+
+
+class ZygoteChild:
+    """A child forked by a zygote; killing it resets the whole sandbox."""
+
+    def __init__(self, zygote: Zygote) -> None:
+        self.zygote = zygote
+        self.status: tuple[int | None, int | None] | None = None
+        self.on_cleanup = None
+
+    def kill(self) -> None:
+        if self.status is None:
+            self.status = self.zygote.reset() if self.zygote.alive else (None, signal.SIGKILL)
+
+    def exit_status(self) -> tuple[int | None, int | None]:
+        return self.status or (None, None)
+
+    def cleanup(self) -> None:
+        self.kill()
+        if self.on_cleanup:
+            self.on_cleanup(self.zygote)
+
+
+class BwrapSandbox:
+    """A pool of zygotes; ``session()`` forks a child from a free one."""
+
+    name = "bwrap"
+    isolated = True
+
+    def __init__(self, limits: Limits | None = None, slots: int = 1) -> None:
+        reason = unavailable_reason()
+        if reason:
+            raise SandboxUnavailable(reason)
+        self.limits = limits or Limits()
+        self._free: queue.Queue[Zygote | None] = queue.Queue()
+        self._lock = threading.Lock()
+        self._all: list[Zygote] = []
+        for _ in range(slots):
+            self._free.put(None)  # started lazily, on first use
+        self.seccomp = None
+
+    def _start(self) -> Zygote:
+        zygote = Zygote(self.limits)
+        with self._lock:
+            self._all.append(zygote)
+        self.seccomp = zygote.seccomp
+        if not zygote.seccomp:
+            zygote.close()
+            raise SandboxUnavailable("seccomp is not available in the sandbox runtime (install pyseccomp)")
+        return zygote
+
+    def session(self) -> ChildSession:
+        zygote = self._free.get()
+        try:
+            if zygote is None or not zygote.alive:
+                zygote = self._start()
+            session = zygote.spawn()
+        except BaseException:
+            self._free.put(None)
+            raise
+        session.process.on_cleanup = self._release
+        return session
+
+    def _release(self, zygote: Zygote) -> None:
+        self._free.put(zygote if zygote.alive else None)
+
+    def close(self) -> None:
+        with self._lock:
+            for zygote in self._all:
+                zygote.close()
+            self._all.clear()
+
+    def __enter__(self) -> "BwrapSandbox":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()

@@ -1,0 +1,87 @@
+"""Per-sandbox cgroups (v1 memory and pids), where the machine lets us make them.
+
+rlimits are per process; a cgroup bounds the whole tree: total memory and the
+number of tasks (a fork or thread bomb stops at ``pids.max``). They are a
+second wall, used when available (root with writable v1 hierarchies) and
+reported by ``grader sandbox check``.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+ROOT = Path("/sys/fs/cgroup")
+CONTROLLERS = ("memory", "pids")
+
+
+def available() -> bool:
+    return os.geteuid() == 0 and all(os.access(ROOT / name, os.W_OK) for name in CONTROLLERS)
+
+
+class CgroupSet:
+    """One cgroup in each controller, holding one sandbox's process tree."""
+
+    def __init__(self, memory_bytes: int, max_tasks: int) -> None:
+        name = f"grader-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.paths = {controller: ROOT / controller / name for controller in CONTROLLERS}
+        for path in self.paths.values():
+            path.mkdir()
+        (self.paths["memory"] / "memory.limit_in_bytes").write_text(str(memory_bytes))
+        swap = self.paths["memory"] / "memory.memsw.limit_in_bytes"
+        if swap.exists():
+            try:
+                swap.write_text(str(memory_bytes))
+            except OSError:
+                pass
+        (self.paths["pids"] / "pids.max").write_text(str(max_tasks))
+
+    def add_tree(self, root_pid: int) -> None:
+        """Move a process and all its descendants in (they must not be forking yet)."""
+        for pid in _tree(root_pid):
+            for path in self.paths.values():
+                try:
+                    (path / "cgroup.procs").write_text(str(pid))
+                except (ProcessLookupError, OSError):
+                    pass
+
+    def pids(self) -> list[int]:
+        try:
+            return [int(line) for line in (self.paths["pids"] / "cgroup.procs").read_text().split()]
+        except OSError:
+            return []
+
+    def stats(self) -> dict[str, int]:
+        def read(controller: str, file: str) -> int:
+            try:
+                return int((self.paths[controller] / file).read_text().split()[0])
+            except (OSError, ValueError, IndexError):
+                return -1
+
+        return {"memory_limit": read("memory", "memory.limit_in_bytes"), "pids_max": read("pids", "pids.max"),
+                "memory_peak": read("memory", "memory.max_usage_in_bytes")}
+
+    def remove(self) -> None:
+        for path in self.paths.values():
+            try:
+                path.rmdir()
+            except OSError:
+                pass
+
+
+def _tree(root_pid: int) -> list[int]:
+    found, queue = [], [root_pid]
+    while queue:
+        pid = queue.pop()
+        found.append(pid)
+        try:
+            tasks = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for tid in tasks:
+            try:
+                queue.extend(int(child) for child in Path(f"/proc/{pid}/task/{tid}/children").read_text().split())
+            except OSError:
+                pass
+    return found

@@ -1,0 +1,151 @@
+"""The warm worker: runs inside the isolated sandbox as its PID 1 and forks one
+limited child per submission.
+
+It has imported numpy and the runner once, so a child costs a fork (a few
+milliseconds) rather than a fresh interpreter. It holds nothing but the
+runtime and the runner: no expected value, no reference code, no other
+student's data ever reaches it (a forked child would inherit all of it).
+
+Control messages from the trusted parent arrive on a SOCK_SEQPACKET socket,
+one JSON object per packet, with the child's pipe ends as SCM_RIGHTS fds:
+  {"op": "spawn", "rlimits": {...}, "seccomp": true} + [read_fd, write_fd] -> {"op": "spawned", "pid": n}
+  {"op": "reset"} -> {"op": "clean", "exit": code | null, "signal": n | null}
+Only the standard library, numpy and (optionally) pyseccomp are imported here.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import shutil
+import signal
+import socket
+import stat
+import sys
+
+import numpy  # noqa: F401 - imported once here so that every child starts warm
+
+import runner  # type: ignore[import-not-found]  # staged beside this file
+import seccomp_filter  # type: ignore[import-not-found]
+
+PR_SET_DUMPABLE = 4
+SCRATCH_ROOTS = ("/tmp", "/dev/shm")
+WORKDIR = "/tmp/work"
+
+
+def _prctl(option: int, value: int) -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(option, value, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl failed")
+
+
+def _send(control: socket.socket, message: dict) -> None:
+    control.send(json.dumps(message).encode())
+
+
+def _child(control: socket.socket, read_fd: int, write_fd: int, request: dict) -> None:
+    """In the forked child: limits, seccomp, then serve. Never returns."""
+    try:
+        control.close()
+        os.setsid()
+        low, high = sorted((read_fd, write_fd))
+        os.closerange(3, low)
+        os.closerange(low + 1, high)
+        os.closerange(high + 1, 65536)
+        os.chdir(WORKDIR)
+        runner.apply_limits(request.get("rlimits", {}))
+        if request.get("seccomp", True):
+            seccomp_filter.install()
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        runner.serve(read_fd, write_fd)
+    except BaseException:  # noqa: BLE001 - a child must never fall back into the zygote's loop
+        pass
+    os._exit(0)
+
+
+def _kill_everything_else() -> None:
+    """As PID 1 of the namespace, kill(-1) reaches every other process in it:
+    the child, its daemons, anything that called setsid()."""
+    try:
+        os.kill(-1, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def _reap(last_child: int | None) -> tuple[int | None, int | None]:
+    exit_code = signal_number = None
+    while True:
+        try:
+            pid, status = os.waitpid(-1, 0)
+        except ChildProcessError:
+            return exit_code, signal_number
+        if pid == last_child:
+            if os.WIFSIGNALED(status):
+                signal_number = os.WTERMSIG(status)
+            elif os.WIFEXITED(status):
+                exit_code = os.WEXITSTATUS(status)
+
+
+def _wipe_scratch() -> None:
+    """Nothing a submission wrote survives it."""
+    for root in SCRATCH_ROOTS:
+        for name in os.listdir(root):
+            _remove(os.path.join(root, name))
+    os.mkdir(WORKDIR, 0o700)
+
+
+def _remove(path: str) -> None:
+    def force(function, target, _info):
+        try:
+            os.chmod(os.path.dirname(target), stat.S_IRWXU)
+            os.chmod(target, stat.S_IRWXU)
+        except OSError:
+            pass
+        function(target)
+
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path, onerror=force)
+    else:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+
+def main() -> None:
+    control = socket.socket(fileno=int(sys.argv[1]))
+    _prctl(PR_SET_DUMPABLE, 0)  # children cannot ptrace or read this process
+    _wipe_scratch()
+    _send(control, {"op": "ready", "seccomp": seccomp_filter.available(), "pid": os.getpid()})
+    child: int | None = None
+    while True:
+        try:
+            data, fds, _flags, _addr = socket.recv_fds(control, 65536, 2)
+        except OSError:
+            return
+        if not data:
+            return  # the parent went away: dying as PID 1 takes the namespace along
+        request = json.loads(data)
+        if request.get("op") == "spawn" and len(fds) == 2:
+            child = os.fork()
+            if child == 0:
+                _child(control, fds[0], fds[1], request)
+            for fd in fds:
+                os.close(fd)
+            _send(control, {"op": "spawned", "pid": child})
+        elif request.get("op") == "reset":
+            for fd in fds:
+                os.close(fd)
+            _kill_everything_else()
+            exit_code, signal_number = _reap(child)
+            child = None
+            _wipe_scratch()
+            _send(control, {"op": "clean", "exit": exit_code, "signal": signal_number})
+        else:
+            for fd in fds:
+                os.close(fd)
+
+
+if __name__ == "__main__":
+    main()
