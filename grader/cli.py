@@ -17,13 +17,16 @@ from rich.table import Table
 from rich.text import Text
 
 from .catalog import AssignmentPlan, Course, SpecError, find_course_root
-from .engine import grade_file
+from .engine import grade_file, limits_for
+from .sandbox import BwrapSandbox, IsolationRequired, Limits, cgroups, open_sandbox, unavailable_reason
 from .release import ReleaseError, is_release, read_release, write_release
 from .report import Report, render_json, render_terminal
 
 app = typer.Typer(help="Autograder for CNN numpy exercises.", no_args_is_help=True, add_completion=False)
 exercises_app = typer.Typer(help="List, show and validate exercises.", no_args_is_help=True)
+sandbox_app = typer.Typer(help="Inspect the isolation of student code on this machine.", no_args_is_help=True)
 app.add_typer(exercises_app, name="exercises")
+app.add_typer(sandbox_app, name="sandbox")
 
 console = Console()
 
@@ -102,11 +105,50 @@ def grade_command(
     course: Optional[Path] = CourseOption,
     lang: Lang = LangOption,
     output: Format = FormatOption,
+    allow_unisolated: bool = typer.Option(
+        False, "--allow-unisolated",
+        help="DANGEROUS: grade hidden cases with plain processes when the isolated sandbox is unavailable."),
 ) -> None:
     """Grade a submission on every case, public and hidden (instructor side)."""
     _require_file(submission)
     plan = _plan(assignment, course, frozenset({"public", "hidden"}))
-    _show(grade_file(submission, plan, lang=lang.value, visibility="all"), output)
+    try:
+        sandbox = open_sandbox(limits_for(plan), require_isolation=True, allow_unisolated=allow_unisolated)
+    except IsolationRequired as error:
+        raise _fail(str(error))
+    if not sandbox.isolated:
+        typer.echo("WARNING: the isolated sandbox is unavailable; student code runs WITHOUT isolation "
+                   "and could read hidden cases or harm this machine.", err=True)
+    with sandbox:
+        report = grade_file(submission, plan, lang=lang.value, visibility="all", sandbox=sandbox)
+    _show(report, output)
+
+
+@sandbox_app.command("check")
+def sandbox_check(course: Optional[Path] = CourseOption) -> None:
+    """Show which isolation layers are active here, with live probes."""
+    from .sandbox import inspect
+
+    reason = unavailable_reason()
+    if reason:
+        console.print(Text(f"isolated backend unavailable: {reason}", style="red"))
+        console.print(Text("grade/batch/service refuse hidden cases here unless --allow-unisolated is given; "
+                           "check (public cases) runs with plain process limits."))
+        raise typer.Exit(1)
+    root = find_course_root(course) if course or (Path.cwd() / "exercises").is_dir() else Path.cwd()
+    secrets = [str(path) for path in (root / "exercises", root / "solutions", Path.home(), Path("/etc/passwd"),
+                                      Path("/var/lib/postgresql"))]
+    limits = Limits()
+    with BwrapSandbox(limits) as sandbox, sandbox.session() as session:
+        layers = inspect.layers(inspect.probe(session, secrets), secrets)
+    table = Table("layer", "active", "detail")
+    for layer in layers:
+        table.add_row(layer.name, Text("yes", style="green") if layer.active else Text("NO", style="red"),
+                      Text(layer.detail))
+    console.print(table)
+    console.print(Text(f"cgroups (memory, pids): {'yes' if cgroups.available() else 'no (rlimits only)'}"))
+    if not all(layer.active for layer in layers):
+        raise typer.Exit(1)
 
 
 @app.command()

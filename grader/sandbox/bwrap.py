@@ -39,7 +39,11 @@ class SandboxUnavailable(RuntimeError):
 
 
 def runtime_python() -> str:
-    return os.environ.get("GRADER_SANDBOX_PYTHON", DEFAULT_RUNTIME)
+    """$GRADER_SANDBOX_PYTHON, else the runtime scripts/setup.sh made (as root, or for this user)."""
+    if os.environ.get("GRADER_SANDBOX_PYTHON"):
+        return os.environ["GRADER_SANDBOX_PYTHON"]
+    user_runtime = Path.home() / ".local/share/grader/runtime/bin/python"
+    return str(user_runtime) if os.geteuid() != 0 and user_runtime.exists() else DEFAULT_RUNTIME
 
 
 def unavailable_reason() -> str | None:
