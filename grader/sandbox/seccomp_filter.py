@@ -2,8 +2,9 @@
 
 Default allow, with the calls that reach beyond the child denied with EPERM:
 debugging or reading other processes, changing their limits, namespaces and
-mounts, kernel keyrings, BPF, perf, userfaultfd, io_uring, and every socket
-family but Unix (no network at all, loopback included).
+mounts, kernel keyrings, BPF, perf, userfaultfd, io_uring, IPC objects that
+would outlive the run, and every socket family but Unix (no network at all,
+loopback included).
 """
 
 from __future__ import annotations
@@ -23,6 +24,11 @@ DENIED = (
     "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module",
     "acct", "swapon", "swapoff", "reboot", "syslog", "quotactl", "name_to_handle_at", "open_by_handle_at",
     "lookup_dcookie", "vhangup", "setdomainname", "sethostname",
+    # System V and POSIX IPC objects outlive their process: one submission
+    # could leave data for the next. numpy needs none of them.
+    "shmget", "shmat", "shmctl", "shmdt", "msgget", "msgsnd", "msgrcv", "msgctl",
+    "semget", "semop", "semctl", "semtimedop", "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive",
+    "mq_notify", "mq_getsetattr",
 )
 
 

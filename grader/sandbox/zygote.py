@@ -57,7 +57,9 @@ def _child(control: socket.socket, read_fd: int, write_fd: int, request: dict) -
         runner.apply_limits(request.get("rlimits", {}))
         if request.get("seccomp", True):
             seccomp_filter.install()
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        for number in (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2, signal.SIGALRM):
+            signal.signal(number, signal.SIG_DFL)
         runner.serve(read_fd, write_fd)
     except BaseException:  # noqa: BLE001 - a child must never fall back into the zygote's loop
         pass
@@ -116,6 +118,9 @@ def _remove(path: str) -> None:
 def main() -> None:
     control = socket.socket(fileno=int(sys.argv[1]))
     _prctl(PR_SET_DUMPABLE, 0)  # children cannot ptrace or read this process
+    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1,
+                   signal.SIGUSR2, signal.SIGPIPE, signal.SIGALRM):
+        signal.signal(number, signal.SIG_IGN)  # a child's kill(1, ...) must not stop the worker
     _wipe_scratch()
     _send(control, {"op": "ready", "seccomp": seccomp_filter.available(), "pid": os.getpid()})
     child: int | None = None
