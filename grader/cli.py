@@ -127,7 +127,7 @@ def grade_command(
 @sandbox_app.command("check")
 def sandbox_check(course: Optional[Path] = CourseOption) -> None:
     """Show which isolation layers are active here, with live probes."""
-    from .sandbox import inspect
+    from .sandbox import probes
 
     reason = unavailable_reason()
     if reason:
@@ -140,7 +140,7 @@ def sandbox_check(course: Optional[Path] = CourseOption) -> None:
                                       Path("/var/lib/postgresql"))]
     limits = Limits()
     with BwrapSandbox(limits) as sandbox, sandbox.session() as session:
-        layers = inspect.layers(inspect.probe(session, secrets), secrets)
+        layers = probes.layers(probes.probe(session, secrets), secrets)
     table = Table("layer", "active", "detail")
     for layer in layers:
         table.add_row(layer.name, Text("yes", style="green") if layer.active else Text("NO", style="red"),

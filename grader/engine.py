@@ -12,6 +12,7 @@ import ast
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
@@ -19,7 +20,7 @@ from . import checks, diagnose
 from .catalog.plan import AssignmentPlan, ExercisePlan, PlannedCase
 from .messages import say
 from .report import ExerciseResult, Report, TestResult, inert
-from .sandbox import BwrapSandbox, ChildSession, Limits, Outcome, ProcessSandbox, open_sandbox
+from .sandbox import BwrapSandbox, ChildSession, Limits, Outcome, ProcessSandbox, open_sandbox, protocol
 
 Sandbox = BwrapSandbox | ProcessSandbox
 from .submission import Submission, SubmissionError, read_submission
@@ -27,33 +28,47 @@ from .submission import Submission, SubmissionError, read_submission
 
 @dataclass
 class _Child:
-    """The submission loaded in a live child; restarted after a timeout or crash."""
+    """The submission loaded in a live child; restarted after a timeout or crash.
+
+    A submission whose loading itself fails (a timeout or crash at import) is
+    not loaded again: every later call reports that failure at once.
+    """
 
     sandbox: "Sandbox"
     submission: Submission
     session: ChildSession | None = None
     load_errors: list[dict] = field(default_factory=list)
-    load_failure: str = ""
+    load_failure: Outcome | None = None
     loaded_once: bool = False
 
-    def call(self, function: str, args: list, kwargs: dict, watch: list[int], seconds: float) -> Outcome:
-        if self.session is None or not self.session.alive:
+    def run(self, function: str, cases: list[PlannedCase], seconds: float) -> Iterator[Outcome]:
+        if self.load_failure is None and (self.session is None or not self.session.alive):
             self.close()
             self.session = self.sandbox.session()
             loaded = self.session.load(self.submission.wire_units(), "submission.py")
             if not self.loaded_once:
                 self.loaded_once = True
                 self.load_errors = loaded.errors
-                if loaded.kind != "loaded":
-                    self.load_failure = loaded.kind
             if loaded.kind != "loaded":
-                return loaded
-        return self.session.call(function, args, kwargs, watch, seconds)
+                self.load_failure = loaded
+        if self.load_failure is not None:
+            yield from (self.load_failure for _ in cases)
+            return
+        yield from self.session.call_many(function, [_wire(planned) for planned in cases], seconds)
 
     def close(self) -> None:
         if self.session is not None:
             self.session.close()
             self.session = None
+
+
+def _wire(planned: PlannedCase) -> protocol.EncodedCall:
+    """A case's inputs in wire form, encoded once per plan and reused for every submission."""
+    if planned.wire is None:
+        case = planned.case
+        planned.wire = protocol.encode_call(
+            case.args, case.kwargs, [index for index, value in enumerate(case.args) if _is_array(value)])
+    return planned.wire
 
 
 def grade_file(path: Path, plan: AssignmentPlan, **options) -> Report:
@@ -111,8 +126,9 @@ def grade(submission: Submission, plan: AssignmentPlan, *, sandbox: Sandbox | No
             sandbox.close()
     problems = [f"syntax error ({problem.where()}): {inert(problem.message)}" for problem in submission.syntax_errors]
     problems += [_load_problem(error, submission, lang) for error in child.load_errors]
-    if child.load_failure:
-        problems.append(say("crashed", lang, detail=f"loading the submission: {child.load_failure}"))
+    if child.load_failure is not None:
+        problems.append(say("load_timeout", lang) if child.load_failure.kind == "timeout" else
+                        say("crashed", lang, detail=say("while_loading", lang, detail=inert(child.load_failure.detail, 200))))
     return Report(
         assignment=plan.id,
         score=round(sum(result.score for result in results), 6),
@@ -131,25 +147,31 @@ def _grade_exercise(exercise: ExercisePlan, child: _Child, submission: Submissio
     arg_names = _parameter_names(exercise.signature)
     tests: list[TestResult] = []
     spent = 0.0
-    stop_reason = ""
-    missing = False
-    for planned in exercise.cases:
-        case = planned.case
-        if stop_reason or missing:
+    stopped = missing = False
+    outcomes = child.run(exercise.function, exercise.cases, exercise.limits.time_seconds)
+    for index, planned in enumerate(exercise.cases):
+        outcome = None if stopped or missing else next(outcomes, None)
+        if outcome is None and not (stopped or missing):
+            # The child went away after the previous case (a crash): a new one takes the rest.
+            outcomes = child.run(exercise.function, exercise.cases[index:], exercise.limits.time_seconds)
+            outcome = next(outcomes, None)
+        if outcome is None or outcome.kind == "missing":
+            missing = missing or (outcome is not None)
             tests.append(_not_run(planned, exercise, lang, missing, child, submission))
             continue
-        watch = [index for index, value in enumerate(case.args) if _is_array(value)]
-        outcome = child.call(exercise.function, case.args, case.kwargs, watch, exercise.limits.time_seconds)
         spent += outcome.seconds
-        if outcome.kind == "missing":
-            missing = True
-            tests.append(_not_run(planned, exercise, lang, missing, child, submission))
+        if child.load_failure is not None:
+            tests.append(_load_failed(planned, child.load_failure, exercise, lang))
             continue
         tests.append(_judge(planned, outcome, exercise, arg_names, submission, lang))
-        if outcome.kind == "timeout":
-            stop_reason = "timeout"
+        if outcome.kind == "timeout" or child.load_failure is not None:
+            stopped = True
         elif spent > exercise.limits.total_seconds:
-            stop_reason = "budget"
+            stopped = True
+            child.close()  # it is still working through the remaining cases
+    if missing:
+        for _ in outcomes:  # the child answers "missing" to the rest at once
+            pass
     score = sum(planned.case.points for planned, test in zip(exercise.cases, tests) if test.status == "passed")
     if missing:
         status = "missing"
@@ -265,6 +287,16 @@ def _not_run(planned: PlannedCase, exercise: ExercisePlan, lang: str, missing: b
         message, status, reason = say("not_run", lang, seconds=_round(exercise.limits.total_seconds)), "timeout", "not_run"
     return TestResult(name=case.name, visibility=case.visibility, status=status, score=0.0,
                       max_score=round(case.points, 6), message=message, reason=reason)
+
+
+def _load_failed(planned: PlannedCase, failure: Outcome, exercise: ExercisePlan, lang: str) -> TestResult:
+    case = planned.case
+    if failure.kind == "timeout":
+        message, status = say("load_timeout", lang), "timeout"
+    else:
+        message, status = say("crashed", lang, detail=say("while_loading", lang, detail=inert(failure.detail, 200))), "error"
+    return TestResult(name=case.name, visibility=case.visibility, status=status, score=0.0,
+                      max_score=round(case.points, 6), message=message, reason="load_failed")
 
 
 def _missing_because(child: _Child, submission: Submission, lang: str) -> str:

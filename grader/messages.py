@@ -96,6 +96,11 @@ MESSAGES: dict[str, Template] = {
         "ko": "실행 프로세스가 비정상 종료했습니다 ({detail}).",
         "en": "the process running your code stopped abnormally ({detail}).",
     },
+    "load_timeout": {
+        "ko": "파일을 불러오는 동안 시간 제한을 넘었습니다: 최상위 코드(함수 밖)에서 무한 루프나 오래 걸리는 실행을 빼세요.",
+        "en": "loading the file exceeded the time limit: remove infinite loops or long runs from top-level code (outside functions).",
+    },
+    "while_loading": {"ko": "파일을 불러오는 중: {detail}", "en": "while loading the file: {detail}"},
     "protocol_error": {
         "ko": "반환값을 읽을 수 없습니다 ({detail}).",
         "en": "the returned value could not be read back ({detail}).",

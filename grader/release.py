@@ -73,7 +73,7 @@ def _pack(value: Any) -> dict:
         tree = {"t": "kwargs", "items": {key: protocol.encode_value(item, blobs) for key, item in value.items()}}
     else:
         tree = protocol.encode_value(value, blobs)
-    return {"tree": tree, "blobs": [base64.b64encode(blob).decode() for blob in blobs]}
+    return {"tree": tree, "blobs": [base64.b64encode(protocol.blob_bytes(blob)).decode() for blob in blobs]}
 
 
 def _unpack(packed: dict) -> Any:

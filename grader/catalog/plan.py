@@ -8,7 +8,7 @@ advance). The engine does not know which.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from .cases import Case
 from .models import LimitsSpec, Localized
@@ -19,6 +19,9 @@ from .reference import Answer, Mutant, load_function, run_trusted
 class PlannedCase:
     case: Case
     expected: Answer
+    # The engine's cache of the inputs in wire form (opaque here), so a plan
+    # used for many submissions encodes each case once.
+    wire: Any = field(default=None, repr=False, compare=False)
 
 
 class MutantAnswers(Protocol):

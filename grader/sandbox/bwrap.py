@@ -25,6 +25,7 @@ from pathlib import Path
 
 from . import cgroups
 from .process import PASSED_ENV
+from . import protocol
 from .session import ChildSession, Limits
 
 HERE = Path(__file__).parent
@@ -148,6 +149,8 @@ class Zygote:
     def spawn(self) -> ChildSession:
         to_child_r, to_child = os.pipe()
         from_child, from_child_w = os.pipe()
+        for fd in (to_child, from_child):
+            protocol.widen_pipe(fd)
         request = {"op": "spawn", "rlimits": dict(self.limits.rlimits(), RLIMIT_NPROC=self.limits.processes),
                    "seccomp": True}
         try:

@@ -16,6 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from . import protocol
 from .session import ChildSession, Limits
 
 RUNNER = Path(__file__).with_name("runner.py")
@@ -64,6 +65,8 @@ class ProcessSandbox:
         workdir = tempfile.mkdtemp(prefix="grader-run-")
         to_child_r, to_child = os.pipe()
         from_child, from_child_w = os.pipe()
+        for fd in (to_child, from_child):
+            protocol.widen_pipe(fd)
         env = dict(CHILD_ENV, HOME=workdir, TMPDIR=workdir)
         env.update({name: os.environ[name] for name in PASSED_ENV if name in os.environ})
         try:

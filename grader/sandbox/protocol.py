@@ -16,6 +16,7 @@ import io
 import json
 import os
 import struct
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,8 @@ MAX_DEPTH = 16
 MAX_ITEMS = 10_000
 MAX_STR = 10_000
 MAX_INT_DIGITS = 4_000
+ARRAY_KINDS = "biufcSU"  # numbers and fixed-width text: nothing else crosses as an array
+PIPE_BYTES = 1 << 20
 
 _LEN = struct.Struct(">I")
 
@@ -79,13 +82,18 @@ def encode_value(value: Any, blobs: list[bytes], depth: int = 0) -> dict:
     return {"t": "unsupported", "type": type_name(kind)}
 
 
-def _encode_array(array: np.ndarray, blobs: list[bytes], tag: str, kind: type) -> dict:
-    if array.dtype.hasobject or array.dtype.fields is not None:
+def _encode_array(array: np.ndarray, blobs: list, tag: str, kind: type) -> dict:
+    if array.dtype.hasobject or array.dtype.fields is not None or array.dtype.kind not in ARRAY_KINDS:
         return {"t": "unsupported", "type": f"{type_name(kind)} of dtype {array.dtype}"}
-    buffer = io.BytesIO()
-    # np.asarray on a subclass still yields the subclass; save a plain copy.
-    np.save(buffer, np.array(array, copy=True, subok=False), allow_pickle=False)
-    blobs.append(buffer.getvalue())
+    # A plain C-ordered copy: a subclass or a view never crosses as itself.
+    plain = np.array(array, copy=True, subok=False, order="C")
+    header = io.BytesIO()
+    np.lib.format.write_array_header_2_0(header, np.lib.format.header_data_from_array_1_0(plain))
+    try:
+        data = memoryview(plain).cast("B")
+    except (TypeError, ValueError):  # dtypes memoryview cannot express
+        data = plain.tobytes()
+    blobs.append((header.getvalue(), data))
     node = {"t": tag, "blob": len(blobs) - 1}
     if kind is not np.ndarray and tag == "ndarray":
         node["subclass"] = type_name(kind)
@@ -164,14 +172,35 @@ def decode_value(node: Any, blobs: list[bytes], depth: int = 0) -> Any:
     raise ProtocolError(f"unknown value tag {str(tag)[:20]!r}")
 
 
-def load_npy(data: bytes) -> np.ndarray:
+def load_npy(data) -> np.ndarray:
+    """An array from ``.npy`` bytes: numpy's own header parser (a literal, never
+    a pickle), then the raw data viewed in place; anything else is an error."""
+    view = memoryview(data).cast("B")
     try:
-        array = np.load(io.BytesIO(data), allow_pickle=False)
-    except Exception as error:
+        head = io.BytesIO(view[:12].tobytes())
+        major, _minor = np.lib.format.read_magic(head)
+        length_size = 2 if major == 1 else 4
+        (length,) = struct.unpack("<H" if length_size == 2 else "<I", view[8:8 + length_size].tobytes())
+        start = 8 + length_size + length
+        if start > len(view) or length > 65536:
+            raise ValueError("header runs past the data")
+        reader = io.BytesIO(view[:start].tobytes())
+        np.lib.format.read_magic(reader)
+        read_header = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
+        shape, fortran_order, dtype = read_header(reader)
+    except Exception as error:  # noqa: BLE001 - any malformed header
         raise ProtocolError(f"malformed array: {type(error).__name__}") from error
-    if not isinstance(array, np.ndarray) or array.dtype.hasobject:
-        raise ProtocolError("array payload is not a plain array")
-    return array
+    if dtype.hasobject or dtype.fields is not None or dtype.kind not in ARRAY_KINDS:
+        raise ProtocolError(f"arrays of dtype {dtype} are not accepted")
+    count = 1
+    for size in shape:
+        count *= size
+    if len(view) - start != count * dtype.itemsize:
+        raise ProtocolError("array data does not match its header")
+    array = np.frombuffer(view, dtype=dtype, count=count, offset=start)
+    if fortran_order:
+        return array.reshape(shape[::-1]).transpose()
+    return array.reshape(shape)
 
 
 def _typed(value: Any, kind: type) -> Any:
@@ -180,19 +209,60 @@ def _typed(value: Any, kind: type) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class EncodedCall:
+    """A call's inputs in wire form, made once and sent to many children."""
+
+    args: list
+    kwargs: dict
+    watch: list[int]
+    blobs: list
+
+
+def encode_call(args: list, kwargs: dict, watch: list[int]) -> EncodedCall:
+    blobs: list = []
+    return EncodedCall(
+        args=[encode_value(value, blobs) for value in args],
+        kwargs={name: encode_value(value, blobs) for name, value in kwargs.items()},
+        watch=list(watch), blobs=blobs,
+    )
+
+
+def calls_message(function: str, calls: list[EncodedCall]) -> tuple[dict, list]:
+    """One ``calls`` request: each call's blob indices count from its ``base``."""
+    requests, blobs = [], []
+    for encoded in calls:
+        requests.append({"args": encoded.args, "kwargs": encoded.kwargs, "watch": encoded.watch, "base": len(blobs)})
+        blobs.extend(encoded.blobs)
+    return {"kind": "calls", "function": function, "calls": requests}, blobs
+
+
 # ----------------------------------------------------------------------- frames
 
 
-def pack(header: dict, blobs: list[bytes] = ()) -> bytes:
-    header = dict(header, blobs=[len(blob) for blob in blobs])
-    head = json.dumps(header, allow_nan=False, separators=(",", ":")).encode()
-    payload = b"".join([_LEN.pack(len(head)), head, *blobs])
-    if len(payload) > MAX_FRAME_BYTES:
+def segments(header: dict, blobs) -> list:
+    blobs = [blob if isinstance(blob, tuple) else (blob,) for blob in blobs]
+    sizes = [sum(memoryview(part).nbytes for part in blob) for blob in blobs]
+    head = json.dumps(dict(header, blobs=sizes), allow_nan=False, separators=(",", ":")).encode()
+    total = _LEN.size + len(head) + sum(sizes)
+    if total > MAX_FRAME_BYTES:
         raise ProtocolError("message too large")
-    return _LEN.pack(len(payload)) + payload
+    return [_LEN.pack(total) + _LEN.pack(len(head)), head, *(part for blob in blobs for part in blob)]
 
 
-def unpack(payload: bytes) -> tuple[dict, list[bytes]]:
+def blob_bytes(blob) -> bytes:
+    """A blob as one bytes object (blobs made by ``encode_value`` may be in parts)."""
+    return b"".join(bytes(part) for part in blob) if isinstance(blob, tuple) else bytes(blob)
+
+
+def pack(header: dict, blobs=()) -> bytes:
+    """One frame as bytes: length, header length, JSON header, blobs."""
+    return b"".join(bytes(part) for part in segments(header, blobs))
+
+
+def unpack(payload) -> tuple[dict, list[memoryview]]:
+    """A frame's payload (without its length) -> header and blob views (no copies)."""
+    payload = memoryview(payload).cast("B")
     if len(payload) < _LEN.size:
         raise ProtocolError("truncated message")
     (head_len,) = _LEN.unpack_from(payload)
@@ -200,7 +270,7 @@ def unpack(payload: bytes) -> tuple[dict, list[bytes]]:
     if head_end > len(payload):
         raise ProtocolError("truncated header")
     try:
-        header = json.loads(payload[_LEN.size:head_end])
+        header = json.loads(payload[_LEN.size:head_end].tobytes())
     except (ValueError, UnicodeDecodeError) as error:
         raise ProtocolError("header is not JSON") from error
     if not isinstance(header, dict):
@@ -217,27 +287,45 @@ def unpack(payload: bytes) -> tuple[dict, list[bytes]]:
     return header, blobs
 
 
-def write_message(fd: int, header: dict, blobs: list[bytes] = ()) -> None:
-    data = memoryview(pack(header, blobs))
-    while data:
-        written = os.write(fd, data)
-        data = data[written:]
+def write_message(fd: int, header: dict, blobs=()) -> None:
+    """Write one frame with writev: array data goes from its own memory to the pipe."""
+    pending = [memoryview(part).cast("B") for part in segments(header, blobs)]
+    pending = [part for part in pending if len(part)]
+    while pending:
+        written = os.writev(fd, pending[:1024])
+        while written:
+            if written >= len(pending[0]):
+                written -= len(pending.pop(0))
+            else:
+                pending[0] = pending[0][written:]
+                written = 0
 
 
-def read_exact(fd: int, size: int) -> bytes:
-    chunks, remaining = [], size
-    while remaining:
-        chunk = os.read(fd, min(remaining, 1 << 20))
-        if not chunk:
+def read_into(fd: int, buffer: memoryview) -> None:
+    """Fill ``buffer`` from a blocking fd."""
+    while len(buffer):
+        count = os.readv(fd, [buffer])
+        if not count:
             raise EOFError("channel closed")
-        chunks.append(chunk)
-        remaining -= len(chunk)
-    return b"".join(chunks)
+        buffer = buffer[count:]
 
 
-def read_message(fd: int) -> tuple[dict, list[bytes]]:
-    (size,) = _LEN.unpack(read_exact(fd, _LEN.size))
+def read_message(fd: int) -> tuple[dict, list[memoryview]]:
+    prefix = bytearray(_LEN.size)
+    read_into(fd, memoryview(prefix))
+    (size,) = _LEN.unpack(prefix)
     if size > MAX_FRAME_BYTES:
         raise ProtocolError("message too large")
-    return unpack(read_exact(fd, size))
+    payload = bytearray(size)
+    read_into(fd, memoryview(payload))
+    return unpack(payload)
 
+
+def widen_pipe(fd: int) -> None:
+    """A larger pipe buffer means fewer round trips through the scheduler."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, 1031, PIPE_BYTES)  # F_SETPIPE_SZ
+    except OSError:
+        pass

@@ -5,11 +5,12 @@ nothing about exercises, expected values or scoring: it receives source code
 and call inputs, and sends back what the student's code returned or raised.
 Every verdict is made by the parent.
 
-Conversation (one frame each way, see ``protocol``):
+Conversation (frames, see ``protocol``):
   parent -> {"kind": "load", "units": [{"source", "line_offset"}], "filename"}
   child  -> {"kind": "loaded", "errors": [...]}
-  parent -> {"kind": "call", "function", "args", "kwargs", "watch"}
-  child  -> {"kind": "returned", "value", "watched"} | {"kind": "raised", ...} | {"kind": "missing"}
+  parent -> {"kind": "calls", "function", "calls": [{"args", "kwargs", "watch", "base"}, ...]}
+  child  -> per call, as it finishes:
+            {"kind": "returned", "value", "watched"} | {"kind": "raised", ...} | {"kind": "missing"}
 """
 
 from __future__ import annotations
@@ -94,40 +95,68 @@ def _category(error: BaseException) -> str:
 
 
 def load_module(units: list[dict], filename: str) -> tuple[dict, list[dict]]:
-    """Execute each top-level statement on its own, so one broken statement
-    costs only what it defines."""
+    """Run each unit (a file, or a notebook cell) as module code. When a
+    top-level statement raises, the statements after it still run, so one
+    broken statement costs only what it defines."""
     namespace: dict = {"__name__": "submission", "__file__": filename, "__builtins__": __builtins__}
-    errors = []
+    errors: list[dict] = []
     for unit in units:
-        try:
-            tree = ast.parse(unit["source"], filename=filename)
-        except SyntaxError as error:  # the parent checks syntax first; be safe anyway
-            errors.append(describe_exception(error, filename))
-            continue
-        ast.increment_lineno(tree, unit.get("line_offset", 0))
-        for statement in tree.body:
-            try:
-                code = compile(ast.Module(body=[statement], type_ignores=[]), filename, "exec")
-                exec(code, namespace)
-            except BaseException as error:  # noqa: BLE001 - SystemExit too: keep loading
-                errors.append(describe_exception(error, filename))
+        _run_unit(unit["source"], unit.get("line_offset", 0), filename, namespace, errors)
     return namespace, errors
 
 
-def call(namespace: dict, header: dict, blobs: list[bytes], filename: str) -> tuple[dict, list[bytes]]:
-    function = namespace.get(header["function"])
+def _run_unit(source: str, line_offset: int, filename: str, namespace: dict, errors: list[dict]) -> None:
+    lines = source.split("\n")
+    start = 0  # index in ``lines`` where the code still to run begins
+    while start < len(lines):
+        # Padding keeps line numbers those of the student's file.
+        text = "\n" * (line_offset + start) + "\n".join(lines[start:])
+        try:
+            exec(compile(text, filename, "exec", dont_inherit=True), namespace)
+            return
+        except BaseException as error:  # noqa: BLE001 - SystemExit too: keep loading
+            errors.append(describe_exception(error, filename))
+            failed_line = _module_line(error, filename)
+        resume = _next_statement(text, failed_line) if failed_line else None
+        if resume is None:
+            return
+        start = resume - 1 - line_offset
+
+
+def _module_line(error: BaseException, filename: str) -> int | None:
+    """The module-level line that was running when ``error`` was raised."""
+    if isinstance(error, SyntaxError):
+        return None
+    traceback_entry = error.__traceback__
+    while traceback_entry is not None:
+        if traceback_entry.tb_frame.f_code.co_filename == filename:
+            return traceback_entry.tb_lineno
+        traceback_entry = traceback_entry.tb_next
+    return None
+
+
+def _next_statement(text: str, failed_line: int) -> int | None:
+    """The first line of the top-level statement after the one holding ``failed_line``."""
+    for statement in ast.parse(text).body:
+        if statement.lineno > failed_line:
+            return statement.lineno
+    return None
+
+
+def call(namespace: dict, name: str, request: dict, blobs: list, filename: str) -> tuple[dict, list]:
+    function = namespace.get(name)
     if function is None or not callable(function):
         return {"kind": "missing"}, []
-    args = [protocol.decode_value(node, blobs) for node in header["args"]]
-    kwargs = {name: protocol.decode_value(node, blobs) for name, node in header["kwargs"].items()}
-    out: list[bytes] = []
+    args = [protocol.decode_value(node, blobs) for node in request["args"]]
+    kwargs = {key: protocol.decode_value(node, blobs) for key, node in request["kwargs"].items()}
+    out: list = []
     try:
         result = function(*args, **kwargs)
     except BaseException as error:  # noqa: BLE001 - a failed case, whatever it raised
         return dict(describe_exception(error, filename), kind="raised"), out
     value = protocol.encode_value(result, out)
     # Inputs after the call, so the parent can tell whether they were modified.
-    watched = [protocol.encode_value(args[index], out) for index in header.get("watch", [])]
+    watched = [protocol.encode_value(args[index], out) for index in request.get("watch", [])]
     return {"kind": "returned", "value": value, "watched": watched}, out
 
 
@@ -145,17 +174,24 @@ def serve(read_fd: int, write_fd: int) -> None:
         if kind == "load":
             filename = header.get("filename", filename)
             namespace, errors = load_module(header["units"], filename)
-            reply, out = {"kind": "loaded", "errors": errors}, []
-        elif kind == "call":
-            reply, out = call(namespace, header, blobs, filename)
+            _reply(write_fd, captured, {"kind": "loaded", "errors": errors}, [])
+        elif kind == "calls":
+            # One request, one reply per call as each finishes: the parent
+            # times every call from the previous reply.
+            for request in header["calls"]:
+                reply, out = call(namespace, header["function"], request, blobs[request["base"]:], filename)
+                _reply(write_fd, captured, reply, out)
         else:
             return
-        text, truncated, total = captured.take()
-        reply["output"], reply["output_truncated"], reply["output_bytes"] = text, truncated, total
-        try:
-            protocol.write_message(write_fd, reply, out)
-        except protocol.ProtocolError as error:  # e.g. a result too large to send
-            protocol.write_message(write_fd, {"kind": "unsendable", "reason": str(error)})
+
+
+def _reply(write_fd: int, captured: CappedText, reply: dict, out: list) -> None:
+    text, truncated, total = captured.take()
+    reply["output"], reply["output_truncated"], reply["output_bytes"] = text, truncated, total
+    try:
+        protocol.write_message(write_fd, reply, out)
+    except protocol.ProtocolError as error:  # e.g. a result too large to send
+        protocol.write_message(write_fd, {"kind": "unsendable", "reason": str(error)})
 
 
 def apply_limits(limits: dict) -> None:

@@ -1,0 +1,160 @@
+"""Grading overhead per submission, measured in one run (a benchmark, not a test).
+
+For a batch of cnn-basics submissions (correct and buggy), it prints the
+per-submission median and p95 wall time and the throughput of:
+
+  floor   the reference solutions run in-process on the same cases (no grader at all)
+  ours    the real grader: isolated warm sandbox, plain-data protocol, checks, diagnosis
+  naive   a naive grader: a fresh `python` per submission that imports numpy, runs
+          every case and sends results back with pickle; the parent compares
+
+and the ratio of overheads (time minus floor): naive / ours.
+
+    .venv/bin/python bench/grading_overhead.py [--rounds 3] [--slots 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pickle
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from conftest import submission_source  # noqa: E402  (builds student files from solutions/mutants)
+
+from grader.catalog import Course  # noqa: E402
+from grader.catalog.reference import load_function, run_trusted  # noqa: E402
+from grader.engine import grade, limits_for  # noqa: E402
+from grader.sandbox import BwrapSandbox  # noqa: E402
+from grader.submission import from_python  # noqa: E402
+
+NAIVE_CHILD = r"""
+import pickle, sys
+import numpy as np
+source, calls = pickle.load(sys.stdin.buffer)
+namespace = {"__name__": "submission"}
+try:
+    exec(compile(source, "submission.py", "exec"), namespace)
+except BaseException as error:
+    pass
+results = []
+for function, args, kwargs in calls:
+    try:
+        results.append(("ok", namespace[function](*args, **kwargs)))
+    except BaseException as error:
+        results.append(("raised", type(error).__name__))
+pickle.dump(results, sys.stdout.buffer)
+"""
+
+
+def submissions(course: Course) -> list[tuple[str, str]]:
+    batch = [("correct", submission_source(course))]
+    for exercise_id, slug in [("conv-output-size", "float-result"), ("conv2d-forward", "kernel-flipped"),
+                              ("conv2d-backward", "db-summed-over-batch-only"),
+                              ("maxpool2d-backward", "ties-to-all-maxima"), ("im2col", "cs231n-transposed-layout"),
+                              ("pool-output-size", "default-stride-one"), ("conv-param-count", "bias-forgotten")]:
+        batch.append((f"{exercise_id}:{slug}", submission_source(course, {exercise_id: slug})))
+    batch.append(("missing-im2col", submission_source(course, {"im2col": None})))
+    return batch
+
+
+def floor(course: Course, plan) -> float:
+    started = time.perf_counter()
+    for exercise in plan.exercises:
+        reference = load_function(course.reference_path(exercise.id), exercise.function)
+        for item in exercise.cases:
+            run_trusted(reference, item.case.args, item.case.kwargs)
+    return time.perf_counter() - started
+
+
+def naive(source: str, plan) -> float:
+    started = time.perf_counter()
+    calls = [(exercise.function, item.case.args, item.case.kwargs) for exercise in plan.exercises for item in exercise.cases]
+    with tempfile.TemporaryDirectory() as workdir:
+        result = subprocess.run([sys.executable, "-c", NAIVE_CHILD], input=pickle.dumps((source, calls)),
+                                capture_output=True, cwd=workdir, timeout=300)
+    answers = pickle.loads(result.stdout)
+    score = 0
+    items = [item for exercise in plan.exercises for item in exercise.cases]
+    for item, (kind, value) in zip(items, answers):
+        expected = item.expected
+        if expected.raised:
+            score += kind == "raised" and value == expected.raised
+        elif kind == "ok":
+            try:
+                score += bool(np.allclose(np.asarray(value, dtype=float), np.asarray(expected.value, dtype=float)))
+            except (ValueError, TypeError):
+                pass
+    return time.perf_counter() - started
+
+
+def summary(name: str, times: list[float]) -> str:
+    ordered = sorted(times)
+    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return f"{name:<8} median {statistics.median(times) * 1000:8.1f} ms   p95 {p95 * 1000:8.1f} ms"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--slots", type=int, default=os.cpu_count() or 2)
+    options = parser.parse_args()
+
+    course = Course(ROOT)
+    plan = course.plan("cnn-basics", frozenset({"public", "hidden"}))
+    batch = submissions(course)
+    parsed = [(name, from_python(source)) for name, source in batch]
+    print(f"{len(batch)} submissions x {options.rounds} rounds, {sum(len(e.cases) for e in plan.exercises)} cases each, "
+          f"{os.cpu_count()} cores")
+
+    floor(course, plan)  # warm up caches and the reference modules
+    floors = [floor(course, plan) for _ in range(len(batch) * options.rounds)]
+
+    ours, scores = [], {}
+    with BwrapSandbox(limits_for(plan)) as sandbox:
+        grade(parsed[0][1], plan, sandbox=sandbox)  # start the warm worker
+        for _ in range(options.rounds):
+            for name, submission in parsed:
+                started = time.perf_counter()
+                report = grade(submission, plan, sandbox=sandbox)
+                ours.append(time.perf_counter() - started)
+                scores[name] = report.score
+
+    naives = [naive(source, plan) for _ in range(options.rounds) for _, source in batch]
+
+    with BwrapSandbox(limits_for(plan), slots=options.slots) as sandbox:
+        with ThreadPoolExecutor(max_workers=options.slots) as pool:
+            list(pool.map(lambda item: grade(item[1], plan, sandbox=sandbox), parsed[: options.slots]))  # warm
+            started = time.perf_counter()
+            list(pool.map(lambda item: grade(item[1], plan, sandbox=sandbox), parsed * options.rounds))
+            parallel = time.perf_counter() - started
+
+    for name, score in scores.items():
+        print(f"  {name:<46} {score:6.2f}/135")
+    print(summary("floor", floors))
+    print(summary("ours", ours))
+    print(summary("naive", naives))
+    floor_median = statistics.median(floors)
+    our_overhead = statistics.median(ours) - floor_median
+    naive_overhead = statistics.median(naives) - floor_median
+    print(f"overhead per submission: ours {our_overhead * 1000:.1f} ms, naive {naive_overhead * 1000:.1f} ms, "
+          f"naive/ours = {naive_overhead / our_overhead:.1f}x")
+    print(f"ours/floor = {statistics.median(ours) / floor_median:.1f}x, naive/floor = "
+          f"{statistics.median(naives) / floor_median:.1f}x")
+    print(f"throughput: {len(ours) / sum(ours):.1f} submissions/s sequential, "
+          f"{len(parsed) * options.rounds / parallel:.1f} submissions/s with {options.slots} slots")
+
+
+if __name__ == "__main__":
+    main()
