@@ -176,9 +176,11 @@ def list_exercises(course: Optional[Path] = CourseOption, lang: Lang = LangOptio
     try:
         for exercise_id in catalog.exercise_ids:
             spec = catalog.exercise(exercise_id)
-            public = sum(len(g.cases) + sum(gen.count for gen in g.generate) for g in spec.groups if g.visibility == "public")
-            hidden = sum(len(g.cases) + sum(gen.count for gen in g.generate) for g in spec.groups if g.visibility == "hidden")
-            table.add_row(exercise_id, spec.function, f"{spec.points:g}", str(public), str(hidden), spec.title.get(lang.value))
+            counts = {visibility: sum(len(group.cases) + sum(generator.count for generator in group.generate)
+                                      for group in spec.groups if group.visibility == visibility)
+                      for visibility in ("public", "hidden")}
+            table.add_row(exercise_id, spec.function, f"{spec.points:g}", str(counts["public"]), str(counts["hidden"]),
+                          spec.title.get(lang.value))
         console.print(table)
         for assignment_id in catalog.assignment_ids:
             spec = catalog.assignment(assignment_id)

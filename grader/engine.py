@@ -127,8 +127,7 @@ def grade(submission: Submission, plan: AssignmentPlan, *, sandbox: Sandbox | No
     problems = [f"syntax error ({problem.where()}): {inert(problem.message)}" for problem in submission.syntax_errors]
     problems += [_load_problem(error, submission, lang) for error in child.load_errors]
     if child.load_failure is not None:
-        problems.append(say("load_timeout", lang) if child.load_failure.kind == "timeout" else
-                        say("crashed", lang, detail=say("while_loading", lang, detail=inert(child.load_failure.detail, 200))))
+        problems.append(_load_failure_message(child.load_failure, lang))
     return Report(
         assignment=plan.id,
         score=round(sum(result.score for result in results), 6),
@@ -291,12 +290,16 @@ def _not_run(planned: PlannedCase, exercise: ExercisePlan, lang: str, missing: b
 
 def _load_failed(planned: PlannedCase, failure: Outcome, exercise: ExercisePlan, lang: str) -> TestResult:
     case = planned.case
+    return TestResult(name=case.name, visibility=case.visibility,
+                      status="timeout" if failure.kind == "timeout" else "error", score=0.0,
+                      max_score=round(case.points, 6), message=_load_failure_message(failure, lang),
+                      reason="load_failed")
+
+
+def _load_failure_message(failure: Outcome, lang: str) -> str:
     if failure.kind == "timeout":
-        message, status = say("load_timeout", lang), "timeout"
-    else:
-        message, status = say("crashed", lang, detail=say("while_loading", lang, detail=inert(failure.detail, 200))), "error"
-    return TestResult(name=case.name, visibility=case.visibility, status=status, score=0.0,
-                      max_score=round(case.points, 6), message=message, reason="load_failed")
+        return say("load_timeout", lang)
+    return say("crashed", lang, detail=say("while_loading", lang, detail=inert(failure.detail, 200)))
 
 
 def _missing_because(child: _Child, submission: Submission, lang: str) -> str:
