@@ -105,7 +105,7 @@ def _compare_sequence(expected: tuple | list, got: Any, check: CheckSpec, where:
 
 def _compare_array(expected: np.ndarray, got: Any, check: CheckSpec, where: str, scalar: bool = False) -> Finding | None:
     if not scalar:
-        if isinstance(got, list | tuple):
+        if isinstance(got, list | tuple) or (isinstance(got, Unsupported) and got.type_name in ("list", "tuple")):
             return Finding("list_not_array", where, {"got_type": kind_of(got), "expected_type": "ndarray"})
         if not isinstance(got, np.ndarray):
             return Finding("wrong_type", where, {"got_type": kind_of(got), "expected_type": "ndarray"})
@@ -117,6 +117,8 @@ def _compare_array(expected: np.ndarray, got: Any, check: CheckSpec, where: str,
             return dtype_finding
     if got.dtype.kind not in "biuf":
         return Finding("wrong_dtype", where, {"got_dtype": str(got.dtype), "expected_dtype": str(expected.dtype)})
+    if _identical(expected, got):
+        return None  # the common case for a right answer, at the cost of one memcmp
     got_float, expected_float = got.astype(np.float64), expected.astype(np.float64)
     bad = ~np.isfinite(got_float) & np.isfinite(expected_float)
     if bad.any():
@@ -155,13 +157,18 @@ def _check_dtype(expected: np.ndarray, got: np.ndarray, check: CheckSpec, where:
     return None
 
 
+def _identical(expected: np.ndarray, got: np.ndarray) -> bool:
+    """Same shape, dtype and bytes: equal under every check (NaN where NaN is expected too)."""
+    return expected.dtype == got.dtype and expected.shape == got.shape and expected.tobytes() == got.tobytes()
+
+
 def modified_inputs(pristine: list[Any], after: list[Any]) -> list[int]:
     """Positions of array arguments that the call changed in place."""
     changed = []
     for position, (before, now) in enumerate(zip(pristine, after)):
-        if not isinstance(now, np.ndarray) or now.shape != before.shape or not np.array_equal(
-            before, now, equal_nan=before.dtype.kind == "f"
-        ):
+        if not isinstance(now, np.ndarray) or now.shape != before.shape:
+            changed.append(position)
+        elif not _identical(before, now) and not np.array_equal(before, now, equal_nan=before.dtype.kind == "f"):
             changed.append(position)
     return changed
 

@@ -32,6 +32,23 @@ MESSAGES: dict[str, Template] = {
         "ko": "{where}출력 shape이 {got_shape}이지만 {expected_shape}이어야 합니다.",
         "en": "{where}output shape {got_shape}, expected {expected_shape}.",
     },
+    "wrong_length_hidden": {
+        "ko": "{where}반환한 값의 개수가 틀렸습니다.",
+        "en": "{where}returned the wrong number of values.",
+    },
+    "wrong_shape_hidden": {
+        "ko": "{where}출력 shape이 기대한 shape과 다릅니다. 공개 테스트에서 shape 계산을 확인하세요.",
+        "en": "{where}the output shape differs from the expected one; check the shape arithmetic on the public tests.",
+    },
+    "not_finite_hidden": {
+        "ko": "{where}결과에 NaN 또는 inf가 있습니다.",
+        "en": "{where}the result holds NaN or inf values.",
+    },
+    "wrong_values_hidden": {
+        "ko": "{where}일부 값이 허용 오차를 벗어납니다.",
+        "en": "{where}some values are outside the tolerance.",
+    },
+    "hidden_detail": {"ko": "숨은 테스트라 자세한 내용은 표시하지 않습니다", "en": "details are not shown for hidden tests"},
     "wrong_dtype": {
         "ko": "{where}dtype이 {got_dtype}이지만 {expected_dtype} 종류여야 합니다.",
         "en": "{where}dtype {got_dtype}, expected a {expected_dtype} kind of array.",

@@ -54,6 +54,11 @@ class Submission:
     syntax_errors: list[SyntaxProblem] = field(default_factory=list)
     cell_starts: list[int] = field(default_factory=list)  # joined line where each cell begins
 
+    @property
+    def line_count(self) -> int:
+        """Lines in the joined source."""
+        return max((unit.line_offset + unit.source.count("\n") + 1 for unit in self.units), default=0)
+
     def locate(self, line: int) -> tuple[int | None, int]:
         """A joined-source line as the student knows it: (cell number or None, line)."""
         if self.kind != "ipynb" or not self.cell_starts:

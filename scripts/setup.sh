@@ -24,6 +24,7 @@ if [ "$(id -u)" = 0 ]; then
     RUNTIME=${GRADER_RUNTIME_DIR:-/opt/grader/runtime}
     need=()
     command -v bwrap >/dev/null || need+=(bubblewrap)
+    command -v setpriv >/dev/null || need+=(util-linux)  # drops to nobody before bwrap starts
     [ -x /usr/bin/python3 ] || need+=(python3)
     /usr/bin/python3 -c 'import ensurepip' 2>/dev/null || need+=(python3-venv)
     dpkg -s libseccomp2 >/dev/null 2>&1 || need+=(libseccomp2)

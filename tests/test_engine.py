@@ -201,6 +201,7 @@ def test_naive_loops_are_slower_but_pass(full_plan):
              "    return out\n")
     exercise = grade(from_python(naive), single_exercise(full_plan, "conv2d-forward"), lang="en").exercises[0]
     assert exercise.status == "passed"
-    large = next(test for test in exercise.tests if test.name == "batch-of-rgb-images")
-    small = max(test.seconds for test in exercise.tests if test.name != "batch-of-rgb-images")
-    assert large.seconds > 5 * small
+    # Public cases show their running time; a hidden case's time is the
+    # student's to shape (a channel for its inputs), so it is not shown.
+    assert any(test.seconds > 0 for test in exercise.tests if test.visibility == "public")
+    assert all(test.seconds == 0 for test in exercise.tests if test.visibility == "hidden")

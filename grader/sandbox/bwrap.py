@@ -81,11 +81,14 @@ class Zygote:
                        if cgroups.available() else None)
         root = os.geteuid() == 0
         try:
+            # As root, drop to nobody with setpriv rather than Popen(user=...):
+            # that makes Popen fork and call setuid in the child, which can hang
+            # forever in a multi-threaded grader (glibc's setxid after fork).
+            drop = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--"] if root else []
             self.process = subprocess.Popen(
-                self._argv(theirs.fileno()), pass_fds=(theirs.fileno(),),
+                drop + self._argv(theirs.fileno()), pass_fds=(theirs.fileno(),),
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                 cwd="/", env={"PATH": "/usr/bin:/bin"}, start_new_session=True,
-                user=NOBODY if root else None, group=NOBODY if root else None, extra_groups=[] if root else None,
             )
         finally:
             theirs.close()
@@ -125,6 +128,7 @@ class Zygote:
                  "--proc", "/proc", "--dev", "/dev",
                  "--size", str(self.limits.scratch_mb * 1024 * 1024), "--perms", "1777", "--tmpfs", "/tmp",
                  "--size", str(8 * 1024 * 1024), "--perms", "1777", "--tmpfs", "/dev/shm",
+                 "--remount-ro", "/dev",  # else a writable, uncapped tmpfs that outlives each run
                  "--remount-ro", "/", "--chdir", "/tmp",
                  python, "-E", "-s", "-B", "/sandbox/zygote.py", str(control_fd)]
         return argv

@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import struct
 from dataclasses import dataclass
 from typing import Any
@@ -28,12 +29,18 @@ MAX_STR = 10_000
 MAX_INT_DIGITS = 4_000
 ARRAY_KINDS = "biufcSU"  # numbers and fixed-width text: nothing else crosses as an array
 PIPE_BYTES = 1 << 20
+MAX_HEADER_BYTES = 1 << 20  # a reply's JSON header; values beyond it travel as blobs
+MAX_NPY_HEADER = 65536
 
 _LEN = struct.Struct(">I")
 
 
 class ProtocolError(Exception):
     """The other side sent something that is not a well-formed message."""
+
+
+class HeaderTooLarge(ProtocolError):
+    """A value whose plain-data tree is too large to send (a huge nested list)."""
 
 
 class Unsupported:
@@ -172,24 +179,40 @@ def decode_value(node: Any, blobs: list[bytes], depth: int = 0) -> Any:
     raise ProtocolError(f"unknown value tag {str(tag)[:20]!r}")
 
 
+# The header numpy itself writes: {'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }
+_NPY_HEADER = re.compile(
+    r"\{'descr': '([<>|=]?[a-zA-Z]\d{0,3})', 'fortran_order': (True|False), 'shape': \(((?:\d{1,12}, ?)*\d{0,12})\), \} *\n")
+_DTYPES: dict[str, np.dtype] = {}
+
+
 def load_npy(data) -> np.ndarray:
-    """An array from ``.npy`` bytes: numpy's own header parser (a literal, never
-    a pickle), then the raw data viewed in place; anything else is an error."""
+    """An array from ``.npy`` bytes: the header as numpy writes it (parsed by a
+    strict pattern; anything else through numpy's own literal parser, never a
+    pickle), then the raw data viewed in place; anything else is an error."""
     view = memoryview(data).cast("B")
-    try:
-        head = io.BytesIO(view[:12].tobytes())
-        major, _minor = np.lib.format.read_magic(head)
-        length_size = 2 if major == 1 else 4
-        (length,) = struct.unpack("<H" if length_size == 2 else "<I", view[8:8 + length_size].tobytes())
-        start = 8 + length_size + length
-        if start > len(view) or length > 65536:
-            raise ValueError("header runs past the data")
-        reader = io.BytesIO(view[:start].tobytes())
-        np.lib.format.read_magic(reader)
-        read_header = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
-        shape, fortran_order, dtype = read_header(reader)
-    except Exception as error:  # noqa: BLE001 - any malformed header
-        raise ProtocolError(f"malformed array: {type(error).__name__}") from error
+    if len(view) < 10 or view[:6] != b"\x93NUMPY" or view[6] not in (1, 2, 3):
+        raise ProtocolError("malformed array: no .npy magic")
+    length_size = 2 if view[6] == 1 else 4
+    (length,) = struct.unpack_from("<H" if length_size == 2 else "<I", view, 8)
+    start = 8 + length_size + length
+    if start > len(view) or length > MAX_NPY_HEADER:
+        raise ProtocolError("malformed array: header runs past the data")
+    text = bytes(view[8 + length_size:start])
+    match = _NPY_HEADER.fullmatch(text.decode("latin-1"))
+    if match:
+        descr, fortran, shape_text = match.groups()
+        dtype = _DTYPES.get(descr)
+        if dtype is None:
+            try:
+                dtype = np.dtype(descr)
+            except TypeError as error:
+                raise ProtocolError(f"malformed array: {type(error).__name__}") from error
+            if len(_DTYPES) < 256:
+                _DTYPES[descr] = dtype
+        shape = tuple(int(size) for size in shape_text.replace(" ", "").split(",") if size)
+        fortran_order = fortran == "True"
+    else:
+        shape, fortran_order, dtype = _numpy_header(view[:start], view[6])
     if dtype.hasobject or dtype.fields is not None or dtype.kind not in ARRAY_KINDS:
         raise ProtocolError(f"arrays of dtype {dtype} are not accepted")
     count = 1
@@ -201,6 +224,16 @@ def load_npy(data) -> np.ndarray:
     if fortran_order:
         return array.reshape(shape[::-1]).transpose()
     return array.reshape(shape)
+
+
+def _numpy_header(head: memoryview, major: int) -> tuple[tuple, bool, np.dtype]:
+    try:
+        reader = io.BytesIO(head.tobytes())
+        np.lib.format.read_magic(reader)
+        read_header = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
+        return read_header(reader)
+    except Exception as error:  # noqa: BLE001 - any malformed header
+        raise ProtocolError(f"malformed array: {type(error).__name__}") from error
 
 
 def _typed(value: Any, kind: type) -> Any:
@@ -228,22 +261,26 @@ def encode_call(args: list, kwargs: dict, watch: list[int]) -> EncodedCall:
     )
 
 
-def calls_message(function: str, calls: list[EncodedCall]) -> tuple[dict, list]:
-    """One ``calls`` request: each call's blob indices count from its ``base``."""
+def calls_message(calls: list[tuple[str, EncodedCall]]) -> tuple[dict, list]:
+    """One ``calls`` request of (function name, inputs) pairs: each call's blob
+    indices count from its ``base``."""
     requests, blobs = [], []
-    for encoded in calls:
-        requests.append({"args": encoded.args, "kwargs": encoded.kwargs, "watch": encoded.watch, "base": len(blobs)})
+    for function, encoded in calls:
+        requests.append({"function": function, "args": encoded.args, "kwargs": encoded.kwargs,
+                         "watch": encoded.watch, "base": len(blobs)})
         blobs.extend(encoded.blobs)
-    return {"kind": "calls", "function": function, "calls": requests}, blobs
+    return {"kind": "calls", "calls": requests}, blobs
 
 
 # ----------------------------------------------------------------------- frames
 
 
-def segments(header: dict, blobs) -> list:
+def segments(header: dict, blobs, max_header: int = MAX_FRAME_BYTES) -> list:
     blobs = [blob if isinstance(blob, tuple) else (blob,) for blob in blobs]
     sizes = [sum(memoryview(part).nbytes for part in blob) for blob in blobs]
     head = json.dumps(dict(header, blobs=sizes), allow_nan=False, separators=(",", ":")).encode()
+    if len(head) > max_header:
+        raise HeaderTooLarge("message header too large")
     total = _LEN.size + len(head) + sum(sizes)
     if total > MAX_FRAME_BYTES:
         raise ProtocolError("message too large")
@@ -260,8 +297,11 @@ def pack(header: dict, blobs=()) -> bytes:
     return b"".join(bytes(part) for part in segments(header, blobs))
 
 
-def unpack(payload) -> tuple[dict, list[memoryview]]:
-    """A frame's payload (without its length) -> header and blob views (no copies)."""
+def unpack(payload, max_header: int = MAX_FRAME_BYTES) -> tuple[dict, list[memoryview]]:
+    """A frame's payload (without its length) -> header and blob views (no copies).
+
+    The parent passes ``max_header`` for what the child sends: JSON costs many
+    times its size once parsed, so a reply's header is capped before parsing."""
     payload = memoryview(payload).cast("B")
     if len(payload) < _LEN.size:
         raise ProtocolError("truncated message")
@@ -269,10 +309,14 @@ def unpack(payload) -> tuple[dict, list[memoryview]]:
     head_end = _LEN.size + head_len
     if head_end > len(payload):
         raise ProtocolError("truncated header")
+    if head_len > max_header:
+        raise ProtocolError("message header too large")
     try:
         header = json.loads(payload[_LEN.size:head_end].tobytes())
     except (ValueError, UnicodeDecodeError) as error:
         raise ProtocolError("header is not JSON") from error
+    except RecursionError as error:  # nesting deeper than any value we send
+        raise ProtocolError("header nested too deeply") from error
     if not isinstance(header, dict):
         raise ProtocolError("header is not an object")
     sizes = header.get("blobs", [])
@@ -287,9 +331,9 @@ def unpack(payload) -> tuple[dict, list[memoryview]]:
     return header, blobs
 
 
-def write_message(fd: int, header: dict, blobs=()) -> None:
+def write_message(fd: int, header: dict, blobs=(), max_header: int = MAX_FRAME_BYTES) -> None:
     """Write one frame with writev: array data goes from its own memory to the pipe."""
-    pending = [memoryview(part).cast("B") for part in segments(header, blobs)]
+    pending = [memoryview(part).cast("B") for part in segments(header, blobs, max_header)]
     pending = [part for part in pending if len(part)]
     while pending:
         written = os.writev(fd, pending[:1024])

@@ -8,7 +8,7 @@ Every verdict is made by the parent.
 Conversation (frames, see ``protocol``):
   parent -> {"kind": "load", "units": [{"source", "line_offset"}], "filename"}
   child  -> {"kind": "loaded", "errors": [...]}
-  parent -> {"kind": "calls", "function", "calls": [{"args", "kwargs", "watch", "base"}, ...]}
+  parent -> {"kind": "calls", "calls": [{"function", "args", "kwargs", "watch", "base"}, ...]}
   child  -> per call, as it finishes:
             {"kind": "returned", "value", "watched"} | {"kind": "raised", ...} | {"kind": "missing"}
 """
@@ -30,6 +30,7 @@ else:  # started as a plain script inside the sandbox
 MAX_CAPTURED_OUTPUT = 8 * 1024
 MAX_MESSAGE_CHARS = 500
 MAX_TRACE_FRAMES = 8
+MAX_LOAD_ERRORS = 50
 
 
 class CappedText(io.TextIOBase):
@@ -115,7 +116,8 @@ def _run_unit(source: str, line_offset: int, filename: str, namespace: dict, err
             exec(compile(text, filename, "exec", dont_inherit=True), namespace)
             return
         except BaseException as error:  # noqa: BLE001 - SystemExit too: keep loading
-            errors.append(describe_exception(error, filename))
+            if len(errors) < MAX_LOAD_ERRORS:
+                errors.append(describe_exception(error, filename))
             failed_line = _module_line(error, filename)
         resume = _next_statement(text, failed_line) if failed_line else None
         if resume is None:
@@ -179,7 +181,7 @@ def serve(read_fd: int, write_fd: int) -> None:
             # One request, one reply per call as each finishes: the parent
             # times every call from the previous reply.
             for request in header["calls"]:
-                reply, out = call(namespace, header["function"], request, blobs[request["base"]:], filename)
+                reply, out = call(namespace, request["function"], request, blobs[request["base"]:], filename)
                 _reply(write_fd, captured, reply, out)
         else:
             return
@@ -187,11 +189,23 @@ def serve(read_fd: int, write_fd: int) -> None:
 
 def _reply(write_fd: int, captured: CappedText, reply: dict, out: list) -> None:
     text, truncated, total = captured.take()
-    reply["output"], reply["output_truncated"], reply["output_bytes"] = text, truncated, total
+    reply.update(output=text, output_truncated=truncated, output_bytes=total)
     try:
-        protocol.write_message(write_fd, reply, out)
+        protocol.write_message(write_fd, reply, out, protocol.MAX_HEADER_BYTES)
+        return
+    except protocol.HeaderTooLarge as error:
+        problem: Exception = error
+        if reply.get("kind") == "returned":
+            # A huge nested list or tuple: its type is all a check can still use.
+            reply.update(value={"t": "unsupported", "type": reply["value"].get("t", "object")}, watched=[])
+            try:
+                protocol.write_message(write_fd, reply, [], protocol.MAX_HEADER_BYTES)
+                return
+            except protocol.ProtocolError as again:
+                problem = again
     except protocol.ProtocolError as error:  # e.g. a result too large to send
-        protocol.write_message(write_fd, {"kind": "unsendable", "reason": str(error)})
+        problem = error
+    protocol.write_message(write_fd, {"kind": "unsendable", "reason": str(problem)[:200]})
 
 
 def apply_limits(limits: dict) -> None:

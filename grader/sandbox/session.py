@@ -19,6 +19,7 @@ from typing import Any, Iterator, Protocol
 from . import protocol
 
 _LEN = struct.Struct(">I")
+SEND_SECONDS = 5.0  # to hand a batch of inputs over; the child reads them before running anything
 
 
 @dataclass(frozen=True)
@@ -96,29 +97,30 @@ class ChildSession:
     # ----------------------------------------------------------------- requests
 
     def load(self, units: list[dict], filename: str) -> Outcome:
-        return next(self._exchange({"kind": "load", "units": units, "filename": filename}, [], 1,
-                                   self.limits.load_seconds))
+        return next(self._exchange({"kind": "load", "units": units, "filename": filename}, [],
+                                   [self.limits.load_seconds]))
 
     def call(self, function: str, args: list, kwargs: dict, watch: list[int], seconds: float) -> Outcome:
-        return next(self.call_many(function, [protocol.encode_call(args, kwargs, watch)], seconds))
+        return next(self.call_many([(function, protocol.encode_call(args, kwargs, watch), seconds)]))
 
-    def call_many(self, function: str, calls: list[protocol.EncodedCall], seconds: float) -> Iterator[Outcome]:
-        """Send every call at once; yield each outcome as the child finishes it.
+    def call_many(self, calls: list[tuple[str, protocol.EncodedCall, float]]) -> Iterator[Outcome]:
+        """Send every (function, inputs, seconds) call at once; yield each
+        outcome as the child finishes it.
 
-        Each call gets ``seconds`` from the moment the previous one answered.
-        After a timeout, a crash or a protocol error the child is gone and
-        nothing more is yielded.
+        Each call gets its ``seconds`` from the moment the previous one
+        answered. After a timeout, a crash or a protocol error the child is
+        gone and nothing more is yielded.
         """
-        header, blobs = protocol.calls_message(function, calls)
-        return self._exchange(header, blobs, len(calls), seconds)
+        header, blobs = protocol.calls_message([(function, encoded) for function, encoded, _ in calls])
+        return self._exchange(header, blobs, [seconds for _, _, seconds in calls])
 
-    def _exchange(self, header: dict, blobs: list, replies: int, seconds: float) -> Iterator[Outcome]:
+    def _exchange(self, header: dict, blobs: list, seconds: list[float]) -> Iterator[Outcome]:
         if not self.alive:
             yield Outcome("crashed", detail="the child had already stopped")
             return
         started = time.perf_counter()
         try:
-            self._send(protocol.segments(header, blobs), started + seconds)
+            self._send(protocol.segments(header, blobs), started + max(seconds[0], SEND_SECONDS))
         except TimeoutError:
             self.kill()
             yield Outcome("timeout", seconds=time.perf_counter() - started)
@@ -126,9 +128,10 @@ class ChildSession:
         except OSError:
             yield self._died(started)
             return
-        for number in range(replies):
+        started = time.perf_counter()  # the first call's time starts once it has its inputs
+        for number, allowed in enumerate(seconds):
             try:
-                payload = self._read_frame(started + seconds)
+                payload = self._read_frame(started + allowed)
             except TimeoutError:
                 self.kill()
                 yield Outcome("timeout", seconds=time.perf_counter() - started)
@@ -143,12 +146,12 @@ class ChildSession:
             answered = time.perf_counter()
             try:
                 outcome = self._decode(payload, answered - started)
-            except (protocol.ProtocolError, KeyError, TypeError, ValueError) as error:
+            except (protocol.ProtocolError, KeyError, TypeError, ValueError, RecursionError, MemoryError) as error:
                 self.kill()
                 yield Outcome("protocol_error", detail=str(error)[:200], seconds=answered - started)
                 return
             started = answered
-            if number == replies - 1 and self._poll.poll(0) and self._spoke_out_of_turn():
+            if number == len(seconds) - 1 and self._poll.poll(0) and self._spoke_out_of_turn():
                 # Bytes nobody asked for: the last answer is not trusted either.
                 self.kill()
                 yield Outcome("protocol_error", detail="unexpected extra bytes from the child", seconds=outcome.seconds)
@@ -180,7 +183,7 @@ class ChildSession:
                     written = 0
 
     def _decode(self, payload: bytes, elapsed: float) -> Outcome:
-        header, blobs = protocol.unpack(payload)
+        header, blobs = protocol.unpack(payload, protocol.MAX_HEADER_BYTES)
         kind = header.get("kind")
         output = header.get("output", "")
         common = {"output": output if isinstance(output, str) else "",
@@ -208,14 +211,22 @@ class ChildSession:
         raise protocol.ProtocolError("unknown reply")
 
     def _read_frame(self, deadline: float) -> memoryview:
-        """One whole frame from the child, or TimeoutError at the deadline."""
+        """One whole frame from the child, or TimeoutError at the deadline.
+
+        Both lengths are checked before the payload is allocated."""
         prefix = bytearray(_LEN.size)
         self._fill(memoryview(prefix), deadline)
         (size,) = _LEN.unpack(prefix)
         if size > protocol.MAX_FRAME_BYTES:
             raise protocol.ProtocolError("message too large")
+        if size < _LEN.size:
+            raise protocol.ProtocolError("truncated message")
+        self._fill(memoryview(prefix), deadline)
+        if _LEN.unpack(prefix)[0] > protocol.MAX_HEADER_BYTES:
+            raise protocol.ProtocolError("message header too large")
         payload = bytearray(size)
-        self._fill(memoryview(payload), deadline)
+        payload[:_LEN.size] = prefix
+        self._fill(memoryview(payload)[_LEN.size:], deadline)
         return memoryview(payload)
 
     def _spoke_out_of_turn(self) -> bool:

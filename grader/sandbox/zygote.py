@@ -18,7 +18,6 @@ from __future__ import annotations
 import ctypes
 import json
 import os
-import shutil
 import signal
 import socket
 import stat
@@ -53,6 +52,12 @@ def _child(control: socket.socket, read_fd: int, write_fd: int, request: dict) -
         os.closerange(3, low)
         os.closerange(low + 1, high)
         os.closerange(high + 1, 65536)
+        # fds 0-2 are the zygote's (its stderr is a pipe to the grader): /dev/null instead.
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        if null > 2:
+            os.close(null)
         os.chdir(WORKDIR)
         runner.apply_limits(request.get("rlimits", {}))
         if request.get("seccomp", True):
@@ -90,29 +95,54 @@ def _reap(last_child: int | None) -> tuple[int | None, int | None]:
 
 
 def _wipe_scratch() -> None:
-    """Nothing a submission wrote survives it."""
+    """Nothing a submission wrote survives it, whatever it left: unreadable
+    folders, nesting deeper than any recursion or path limit, odd names."""
     for root in SCRATCH_ROOTS:
-        for name in os.listdir(root):
-            _remove(os.path.join(root, name))
+        try:
+            _empty(root)
+        except OSError:
+            pass
+    os.chdir("/")
     os.mkdir(WORKDIR, 0o700)
 
 
-def _remove(path: str) -> None:
-    def force(function, target, _info):
-        try:
-            os.chmod(os.path.dirname(target), stat.S_IRWXU)
-            os.chmod(target, stat.S_IRWXU)
-        except OSError:
-            pass
-        function(target)
+def _empty(root: str) -> None:
+    """Delete everything under ``root`` without recursion and without long
+    paths: walk down by chdir, one folder at a time, deleting on the way up."""
+    os.chdir(root)
+    names: list[str] = []  # the folders we are in, below root
+    stuck: set[tuple[int, str]] = set()  # folders that cannot be entered (left in place)
+    while True:
+        entered = None
+        with os.scandir(".") as entries:
+            for entry in entries:
+                if not entry.is_dir(follow_symlinks=False):
+                    _quietly(os.unlink, entry.name)
+                elif (len(names), entry.name) not in stuck:
+                    entered = entry.name
+                    break
+        if entered is not None:
+            _quietly(os.chmod, entered, stat.S_IRWXU)
+            try:
+                os.chdir(entered)
+                names.append(entered)
+            except OSError:
+                stuck.add((len(names), entered))
+            continue
+        if not names:
+            return
+        os.chdir("..")
+        finished = names.pop()
+        if not _quietly(os.rmdir, finished):
+            stuck.add((len(names), finished))
 
-    if os.path.isdir(path) and not os.path.islink(path):
-        shutil.rmtree(path, onerror=force)
-    else:
-        try:
-            os.unlink(path)
-        except OSError:
-            pass
+
+def _quietly(operation, *args) -> bool:
+    try:
+        operation(*args)
+        return True
+    except OSError:
+        return False
 
 
 def main() -> None:

@@ -1,0 +1,197 @@
+"""One case's verdict: an expected answer and what the sandbox reported -> a TestResult.
+
+Runs in the trusted process. What it may show depends on the case: a public
+case shows the student's values, printed output and exception messages; a
+hidden case shows none of them, nor anything else the student's code could
+shape to carry the hidden inputs out (type names it made up, lengths, shapes
+and counts it chose, exit statuses, line numbers outside its own file). It
+does show the kind of mistake, a known type or exception name, and the
+student's line, so the feedback stays useful.
+"""
+
+from __future__ import annotations
+
+import builtins
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import checks, diagnose
+from .catalog.plan import ExercisePlan, PlannedCase
+from .messages import say
+from .report import TestResult, inert
+from .sandbox import Outcome
+from .submission import Submission
+
+# Names the student's code cannot use to smuggle data: they exist before it runs.
+_KNOWN_TYPES = frozenset(
+    ["int", "float", "bool", "str", "bytes", "complex", "list", "tuple", "dict", "set", "frozenset", "NoneType",
+     "ndarray", "range", "function", "generator", "object"]
+    + [f"numpy.{kind.__name__}" for kind in set(np.sctypeDict.values())]
+)
+_KNOWN_EXCEPTIONS = frozenset(
+    name for name, value in vars(builtins).items() if isinstance(value, type) and issubclass(value, BaseException)
+) | {"numpy.exceptions.AxisError", "numpy.linalg.LinAlgError", "numpy.exceptions.DTypePromotionError",
+     "numpy.core._exceptions._UFuncOutputCastingError", "numpy._core._exceptions._UFuncOutputCastingError"}
+# Findings whose facts the student's answer chooses (a shape, a length, a count):
+# for hidden cases they are worded without those facts.
+_FACTLESS_WHEN_HIDDEN = {"wrong_length", "wrong_shape", "not_finite", "wrong_values"}
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every case of one exercise is judged with."""
+
+    exercise: ExercisePlan
+    submission: Submission
+    arg_names: list[str]
+    lang: str
+
+
+def judge(planned: PlannedCase, outcome: Outcome, context: Context) -> TestResult:
+    case, expected, lang = planned.case, planned.expected, context.lang
+    exercise = context.exercise
+    public = case.visibility == "public"
+
+    def result(status: str, reason: str, detail: str, mistakes: list[str] = ()) -> TestResult:
+        message = detail
+        if mistakes:
+            named = "; ".join(exercise.mutants.mistakes[slug].get(lang) for slug in mistakes)
+            message = f"{message} {say('likely_mistake', lang, mistake=named)}"
+        hint = exercise.hints.get(reason)
+        if hint and status != "passed":
+            message = f"{message} {hint.get(lang)}"
+        return TestResult(
+            name=case.name, visibility=case.visibility, status=status,
+            score=round(case.points, 6) if status == "passed" else 0.0, max_score=round(case.points, 6),
+            message=message.strip(), detail=detail.strip(), reason=reason, likely_mistakes=list(mistakes),
+            # A hidden case's running time is the student's to choose: not shown.
+            seconds=round(outcome.seconds, 4) if public else 0.0,
+            output=inert(outcome.output, 1000) if public and outcome.output else "",
+        )
+
+    if outcome.kind == "timeout":
+        return result("timeout", "timeout", say("timeout", lang, seconds=show_seconds(exercise.limits.time_seconds)))
+    if outcome.kind == "output_limit":
+        detail = inert(outcome.detail, 100) if public else say("hidden_detail", lang)
+        return result("error", "output_limit", say("output_limit", lang, detail=detail))
+    if outcome.kind in ("crashed", "protocol_error", "loaded"):
+        key = "protocol_error" if outcome.kind == "protocol_error" else "crashed"
+        detail = inert(outcome.detail or outcome.kind, 200) if public else _hidden_crash_detail(outcome, lang)
+        return result("error", key, say(key, lang, detail=detail))
+    if outcome.kind == "raised":
+        error = outcome.exception or {}
+        mro = error.get("mro", [])
+        if "NotImplementedError" in mro and expected.raised != "NotImplementedError":
+            return result("error", "not_implemented", say("not_implemented", lang))
+        if expected.raised is not None:
+            if checks.exception_matches(expected.raised, mro):
+                return result("passed", "passed", say("passed", lang))
+            return result("failed", "wrong_exception",
+                          say("wrong_exception", lang, exception=expected.raised,
+                              exc_type=_exception_name(error, public)),
+                          diagnose.matching_mutants(expected, got_raised=mro,
+                                                    mutants=exercise.mutants.answers(case), check=case.check))
+        return _raised(result, error, public, context)
+    # returned
+    if expected.raised is not None:
+        mistakes = diagnose.matching_mutants(expected, got_value=outcome.value,
+                                             mutants=exercise.mutants.answers(case), check=case.check)
+        return result("failed", "missing_exception", say("missing_exception", lang, exception=expected.raised), mistakes)
+    finding = checks.compare(expected.value, outcome.value, case.check, names=exercise.outputs)
+    if finding is None:
+        pristine = [case.args[index] for index, value in enumerate(case.args) if isinstance(value, np.ndarray)]
+        changed = checks.modified_inputs(pristine, outcome.watched)
+        if changed:
+            positions = [index for index, value in enumerate(case.args) if isinstance(value, np.ndarray)]
+            names = ", ".join(_arg_name(context.arg_names, positions[i]) for i in changed)
+            return result("failed", "modified_input", say("modified_input", lang, arguments=names))
+        return result("passed", "passed", say("passed", lang))
+    mistakes = diagnose.matching_mutants(expected, got_value=outcome.value,
+                                         mutants=exercise.mutants.answers(case), check=case.check)
+    return result("failed", finding.reason, finding_message(finding, public, lang), mistakes)
+
+
+def _raised(result, error: dict, public: bool, context: Context) -> TestResult:
+    lang = context.lang
+    frames = error.get("frames", [])
+    location = location_of(context.submission, frames[-1]["line"], lang) if frames else ""
+    exc_type = _exception_name(error, public)
+    category = error.get("category", "exception")
+    if category == "memory":
+        return result("memory_limit", "memory",
+                      say("memory", lang, memory_mb=context.exercise.limits.memory_mb, location=location))
+    if category in ("exit", "recursion"):
+        return result("error", category, say(category, lang, exc_type=exc_type, location=location))
+    message = say("exception", lang, exc_type=exc_type, location=location)
+    if public and error.get("message"):
+        message = f"{message}: {inert(error['message'], 300)}"
+    return result("error", "exception", message)
+
+
+def _exception_name(error: dict, public: bool) -> str:
+    """The exception's type; for a hidden case, the nearest type that existed
+    before the student's code ran (a class it made could be named after the inputs)."""
+    name = error.get("exc_type", "Exception")
+    if public:
+        return inert(name, 200)
+    if name in _KNOWN_EXCEPTIONS:
+        return name
+    known = next((ancestor for ancestor in error.get("mro", [])[1:] if ancestor in _KNOWN_EXCEPTIONS), "Exception")
+    return f"{known} (subclass)"
+
+
+def _hidden_crash_detail(outcome: Outcome, lang: str) -> str:
+    """Signals are few and named by the system; exit statuses and protocol
+    details are the student's to choose."""
+    if outcome.detail.startswith("killed by signal ") and outcome.detail[len("killed by signal "):].isupper():
+        return outcome.detail
+    return say("hidden_detail", lang)
+
+
+def finding_message(finding: checks.Finding, public: bool, lang: str) -> str:
+    where = f"{finding.where}: " if finding.where else ""
+    if not public and finding.reason in _FACTLESS_WHEN_HIDDEN:
+        return say(f"{finding.reason}_hidden", lang, where=where)
+    facts = {key: _show(value, public or not key.startswith("got_")) for key, value in finding.facts.items()}
+    text = say(finding.reason, lang, where=where, **facts)
+    if public and finding.values:
+        values = finding.values
+        if "index" in values:
+            text += say("got_expected_at", lang, index=values["index"], got=values["got"], expected=values["expected"])
+        elif "expected" in values:
+            text += say("got_expected", lang, got=inert(repr(values["got"]), 100), expected=repr(values["expected"]))
+    return text
+
+
+def _show(value, trusted: bool):
+    if not trusted and isinstance(value, str) and value not in _KNOWN_TYPES and not _is_plain_dtype(value):
+        return "object"
+    return value if isinstance(value, (int, float, str)) else str(value)
+
+
+def _is_plain_dtype(text: str) -> bool:
+    """A numeric dtype name such as float64 (text dtypes carry a length the student picks)."""
+    try:
+        return np.dtype(text).kind in "biufc" and text.isalnum()
+    except TypeError:
+        return False
+
+
+def location_of(submission: Submission, line: int, lang: str) -> str:
+    """Where in the student's file (cell and line for notebooks); nothing for a
+    line beyond the file, which only code compiled under its name can report."""
+    if not 1 <= line <= submission.line_count:
+        return ""
+    cell, cell_line = submission.locate(line)
+    if cell is None:
+        return say("at_line", lang, line=cell_line)
+    return say("at_cell_line", lang, cell=cell, line=cell_line)
+
+
+def _arg_name(names: list[str], position: int) -> str:
+    return f"'{names[position]}'" if position < len(names) else f"#{position + 1}"
+
+
+def show_seconds(value: float) -> str:
+    return f"{value:g}"
