@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .catalog.models import CheckSpec
-from .sandbox.protocol import Unsupported
+from .sandbox.protocol import UNCHANGED, Unsupported
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,7 @@ def _compare_array(expected: np.ndarray, got: Any, check: CheckSpec, where: str,
     facts = {"wrong_count": int(wrong.sum()), "size": int(wrong.size)}
     if scalar:
         return Finding("wrong_value", where, facts, values={"got": got.item(), "expected": expected.item()})
-    first = tuple(int(i) for i in np.argwhere(wrong)[0])
+    first = tuple(int(i) for i in np.unravel_index(int(np.argmax(wrong)), wrong.shape))
     return Finding("wrong_values", where, facts, values={
         "index": first, "got": got_float[first].item(), "expected": expected_float[first].item(),
     })
@@ -166,6 +166,8 @@ def modified_inputs(pristine: list[Any], after: list[Any]) -> list[int]:
     """Positions of array arguments that the call changed in place."""
     changed = []
     for position, (before, now) in enumerate(zip(pristine, after)):
+        if now is UNCHANGED:
+            continue
         if not isinstance(now, np.ndarray) or now.shape != before.shape:
             changed.append(position)
         elif not _identical(before, now) and not np.array_equal(before, now, equal_nan=before.dtype.kind == "f"):

@@ -12,7 +12,7 @@ import ast
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -42,21 +42,24 @@ class _Child:
     loaded_once: bool = False
 
     def run(self, calls: list[tuple[str, PlannedCase, float]]) -> Iterator[Outcome]:
-        """Outcomes of (function, case, seconds) calls, in order, as they finish;
-        fewer than asked when the child dies on the way."""
+        """Send (function, case, seconds) calls now; their outcomes, in order, as
+        they finish (fewer than asked when the child dies on the way)."""
         if self.load_failure is None and (self.session is None or not self.session.alive):
             self.close()
             self.session = self.sandbox.session()
             loaded = self.session.load(self.submission.wire_units(), "submission.py")
+            if loaded.kind != "loaded" and self.loaded_once:
+                # It loaded before: what differs now is what earlier (possibly
+                # hidden) cases left behind, so no detail of it is shown.
+                loaded = Outcome(loaded.kind, detail=RELOAD_FAILED)
             if not self.loaded_once:
                 self.loaded_once = True
                 self.load_errors = loaded.errors
             if loaded.kind != "loaded":
                 self.load_failure = loaded
         if self.load_failure is not None:
-            yield from (self.load_failure for _ in calls)
-            return
-        yield from self.session.call_many([(function, _wire(planned), seconds) for function, planned, seconds in calls])
+            return iter([self.load_failure] * len(calls))
+        return self.session.call_many([(function, _wire(planned), seconds) for function, planned, seconds in calls])
 
     @property
     def alive(self) -> bool:
@@ -81,6 +84,10 @@ class _ExerciseRun:
 
     def waiting(self, index: int) -> bool:
         return self.tests[index] is None and not self.stopped and not self.missing
+
+
+RELOAD_FAILED = "reload failed"
+_PENDING = TestResult(name="", visibility="public", status="error", score=0.0, max_score=0.0, message="")
 
 
 def _wire(planned: PlannedCase) -> protocol.EncodedCall:
@@ -145,9 +152,12 @@ def grade(submission: Submission, plan: AssignmentPlan, *, sandbox: Sandbox | No
         # Every public case before any hidden one: a hidden input the code keeps
         # can then never reach a later public case's output, the only place
         # printed text and values are shown.
-        for phase in ("public", "hidden"):
-            _run_phase(child, [(run, index) for run in runs for index, planned in enumerate(run.exercise.cases)
-                               if planned.case.visibility == phase])
+        public = _run_phase(child, [(run, index) for run in runs for index, planned in enumerate(run.exercise.cases)
+                                    if planned.case.visibility == "public"], defer=True)
+        # The public outcomes are judged while the child works on the hidden cases.
+        _run_phase(child, [(run, index) for run in runs for index, planned in enumerate(run.exercise.cases)
+                           if planned.case.visibility == "hidden"], meanwhile=lambda: _judge_all(public))
+        _judge_all(public)
     finally:
         child.close()
         if own_sandbox:
@@ -167,32 +177,45 @@ def grade(submission: Submission, plan: AssignmentPlan, *, sandbox: Sandbox | No
         lang=lang,
         problems=problems,
         sandbox=sandbox.name,
-        seconds=round(time.perf_counter() - started, 1),  # coarse: it sums hidden cases' times too
+        # The run's wall time includes hidden cases', which the student's code
+        # can stretch to carry their inputs: only a public-only run reports it.
+        seconds=round(time.perf_counter() - started, 3) if visibility == "public" else 0.0,
     )
 
 
-def _run_phase(child: _Child, pending: list[tuple[_ExerciseRun, int]]) -> None:
-    """Run these cases in one streamed batch, judging each as it arrives. A
-    dead child (timeout, crash) is replaced for the cases still waiting; an
-    exercise past its time budget stops, and its remaining cases are not run."""
+def _run_phase(child: _Child, pending: list[tuple[_ExerciseRun, int]], defer: bool = False,
+               meanwhile: Callable[[], None] | None = None) -> list:
+    """Run these cases in one streamed batch. A dead child (timeout, crash) is
+    replaced for the cases still waiting; an exercise past its time budget
+    stops, and its remaining cases are not run. Outcomes are judged as they
+    arrive, or returned for later with ``defer``; ``meanwhile`` runs once the
+    batch is on its way."""
+    deferred: list = []
     while pending := [(run, index) for run, index in pending if run.waiting(index)]:
         calls = [(run.exercise.function, run.exercise.cases[index], run.exercise.limits.time_seconds)
                  for run, index in pending]
+        outcomes = child.run(calls)
+        if meanwhile is not None:
+            meanwhile()
+            meanwhile = None
         answered = 0
-        for (run, index), outcome in zip(pending, child.run(calls)):
+        for (run, index), outcome in zip(pending, outcomes):
             answered += 1
             if not run.waiting(index):
                 continue  # the child still answers for an exercise that was stopped meanwhile
-            _record(run, index, outcome, child)
+            _record(run, index, outcome, child, deferred if defer else None)
             if run.stopped and child.alive:
                 child.close()  # it is still working through this exercise's remaining cases
                 break
         if answered == 0:  # cannot happen with a working sandbox; never loop on it
             run, index = pending[0]
             run.tests[index] = judge(run.exercise.cases[index], Outcome("crashed", detail="no answer"), run.context)
+    if meanwhile is not None:
+        meanwhile()
+    return deferred
 
 
-def _record(run: _ExerciseRun, index: int, outcome: Outcome, child: _Child) -> None:
+def _record(run: _ExerciseRun, index: int, outcome: Outcome, child: _Child, deferred: list | None) -> None:
     planned, exercise = run.exercise.cases[index], run.exercise
     if outcome.kind == "missing":
         run.missing = True
@@ -201,9 +224,19 @@ def _record(run: _ExerciseRun, index: int, outcome: Outcome, child: _Child) -> N
     if child.load_failure is not None:
         run.tests[index] = _load_failed(planned, child.load_failure, run.context.lang)
         return
-    run.tests[index] = judge(planned, outcome, run.context)
+    if deferred is None:
+        run.tests[index] = judge(planned, outcome, run.context)
+    else:
+        run.tests[index] = _PENDING
+        deferred.append((run, index, outcome))
     if outcome.kind == "timeout" or run.spent > exercise.limits.total_seconds:
         run.stopped = True
+
+
+def _judge_all(deferred: list) -> None:
+    for run, index, outcome in deferred:
+        run.tests[index] = judge(run.exercise.cases[index], outcome, run.context)
+    deferred.clear()
 
 
 def _exercise_result(run: _ExerciseRun, child: _Child) -> ExerciseResult:
@@ -247,6 +280,8 @@ def _load_failed(planned: PlannedCase, failure: Outcome, lang: str) -> TestResul
 
 
 def _load_failure_message(failure: Outcome, lang: str) -> str:
+    if failure.detail == RELOAD_FAILED:
+        return say("reload_failed", lang)
     if failure.kind == "timeout":
         return say("load_timeout", lang)
     return say("crashed", lang, detail=say("while_loading", lang, detail=inert(failure.detail, 200)))

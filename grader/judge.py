@@ -66,7 +66,7 @@ def judge(planned: PlannedCase, outcome: Outcome, context: Context) -> TestResul
             score=round(case.points, 6) if status == "passed" else 0.0, max_score=round(case.points, 6),
             message=message.strip(), detail=detail.strip(), reason=reason, likely_mistakes=list(mistakes),
             # A hidden case's running time is the student's to choose: not shown.
-            seconds=round(outcome.seconds, 4) if public else 0.0,
+            seconds=round(outcome.reported_seconds, 4) if public else 0.0,
             output=inert(outcome.output, 1000) if public and outcome.output else "",
         )
 

@@ -117,6 +117,10 @@ MESSAGES: dict[str, Template] = {
         "ko": "파일을 불러오는 동안 시간 제한을 넘었습니다: 최상위 코드(함수 밖)에서 무한 루프나 오래 걸리는 실행을 빼세요.",
         "en": "loading the file exceeded the time limit: remove infinite loops or long runs from top-level code (outside functions).",
     },
+    "reload_failed": {
+        "ko": "실행 프로세스가 중단된 뒤 파일을 다시 불러오지 못했습니다 (처음에는 불러왔습니다). 남은 테스트는 실행하지 않았습니다.",
+        "en": "after the process running your code stopped, the file could not be loaded again (it had loaded the first time); the remaining tests were not run.",
+    },
     "while_loading": {"ko": "파일을 불러오는 중: {detail}", "en": "while loading the file: {detail}"},
     "protocol_error": {
         "ko": "반환값을 읽을 수 없습니다 ({detail}).",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -99,13 +101,14 @@ def test_infinite_loop_times_out_once_and_the_other_exercises_are_graded(course,
         for exercise in full_plan.exercises if exercise.id in ("conv2d-forward", "im2col")
     ]
     plan = type(full_plan)(id=full_plan.id, title=full_plan.title, exercises=exercises)
+    started = time.perf_counter()
     report = grade(from_python(source), plan, lang="en")
     forward, unfold = report.exercises
     assert forward.tests[0].status == "timeout" and forward.tests[0].reason == "timeout"
     assert all(test.status == "timeout" and test.reason == "not_run" for test in forward.tests[1:])
     assert forward.score == 0 and forward.status == "error"
     assert unfold.status == "passed"
-    assert report.seconds < 10
+    assert time.perf_counter() - started < 10
 
 
 def test_memory_bomb_is_reported_as_memory_limit(full_plan):

@@ -103,6 +103,7 @@ class Zygote:
         if self.cgroup:
             self.cgroup.add_tree(self.process.pid)
         self.seccomp = bool(ready.get("seccomp"))
+        self._spawning = False  # a spawn whose reply is not read yet
         self.alive = True
 
     def _argv(self, control_fd: int) -> list[str]:
@@ -151,6 +152,8 @@ class Zygote:
         return message
 
     def spawn(self) -> ChildSession:
+        """A session with a new child. The fork is not waited for: the parent
+        prepares the first message meanwhile, and the child reads it once it exists."""
         to_child_r, to_child = os.pipe()
         from_child, from_child_w = os.pipe()
         for fd in (to_child, from_child):
@@ -159,10 +162,7 @@ class Zygote:
                    "seccomp": True}
         try:
             socket.send_fds(self.control, [json.dumps(request).encode()], [to_child_r, from_child_w])
-            reply = self._receive()
-            if reply.get("op") != "spawned":
-                raise OSError("the sandbox worker refused to start a child")
-        except (OSError, ValueError):
+        except OSError:
             for fd in (to_child, from_child):
                 os.close(fd)
             self.close()
@@ -170,15 +170,22 @@ class Zygote:
         finally:
             os.close(to_child_r)
             os.close(from_child_w)
+        self._spawning = True
         return ChildSession(to_child, from_child, ZygoteChild(self), self.limits)
 
     def reset(self) -> tuple[int | None, int | None]:
         """Kill everything in the sandbox but the zygote, wipe scratch; the child's exit status."""
+        unconfirmed, self._spawning = self._spawning, False
         try:
             self.control.send(json.dumps({"op": "reset"}).encode())
+            if unconfirmed and self._receive().get("op") != "spawned":
+                raise ValueError("no child was started")
+            unconfirmed = False
             reply = self._receive()
-        except (OSError, ValueError):
+        except (OSError, ValueError) as error:
             self.close()  # a zygote that cannot reset is not trusted with another run
+            if unconfirmed:  # the grader's failure, not the submission's
+                raise SandboxUnavailable(f"the sandbox worker could not start a child: {error}") from error
             return None, signal.SIGKILL
         exit_code, signal_number = reply.get("exit"), reply.get("signal")
         return (exit_code if type(exit_code) is int else None,

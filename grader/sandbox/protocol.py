@@ -12,8 +12,10 @@ library and numpy.
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
+import marshal
 import os
 import re
 import struct
@@ -31,6 +33,8 @@ ARRAY_KINDS = "biufcSU"  # numbers and fixed-width text: nothing else crosses as
 PIPE_BYTES = 1 << 20
 MAX_HEADER_BYTES = 1 << 20  # a reply's JSON header; values beyond it travel as blobs
 MAX_NPY_HEADER = 65536
+# Bytecode crosses only between interpreters that agree on its format.
+BYTECODE_MAGIC = importlib.util.MAGIC_NUMBER.hex()
 
 _LEN = struct.Struct(">I")
 
@@ -41,6 +45,18 @@ class ProtocolError(Exception):
 
 class HeaderTooLarge(ProtocolError):
     """A value whose plain-data tree is too large to send (a huge nested list)."""
+
+
+UNCHANGED_NODE = {"t": "unchanged"}  # a watched input the call left as it was
+
+
+class Unchanged:
+    """A watched input the child reports it did not modify."""
+
+    __repr__ = lambda self: "<unchanged>"  # noqa: E731
+
+
+UNCHANGED = Unchanged()
 
 
 class Unsupported:
@@ -94,17 +110,28 @@ def _encode_array(array: np.ndarray, blobs: list, tag: str, kind: type) -> dict:
         return {"t": "unsupported", "type": f"{type_name(kind)} of dtype {array.dtype}"}
     # A plain C-ordered copy: a subclass or a view never crosses as itself.
     plain = np.array(array, copy=True, subok=False, order="C")
-    header = io.BytesIO()
-    np.lib.format.write_array_header_2_0(header, np.lib.format.header_data_from_array_1_0(plain))
     try:
         data = memoryview(plain).cast("B")
     except (TypeError, ValueError):  # dtypes memoryview cannot express
         data = plain.tobytes()
-    blobs.append((header.getvalue(), data))
+    blobs.append((npy_header(plain.dtype, plain.shape), data))
     node = {"t": tag, "blob": len(blobs) - 1}
     if kind is not np.ndarray and tag == "ndarray":
         node["subclass"] = type_name(kind)
     return node
+
+
+def npy_header(dtype: np.dtype, shape: tuple) -> bytes:
+    """The ``.npy`` (version 1.0) header numpy would write for a C-ordered array."""
+    text = "{'descr': %r, 'fortran_order': False, 'shape': %r, }" % (dtype.str, tuple(shape))
+    size = 10 + len(text) + 1
+    text += " " * (-size % 64) + "\n"
+    if len(text) > 65535 or dtype.descr != [("", dtype.str)]:
+        header = io.BytesIO()  # unusual dtypes and huge ranks: numpy's own writer
+        np.lib.format.write_array_header_2_0(
+            header, {"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False, "shape": tuple(shape)})
+        return header.getvalue()
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(text)) + text.encode("latin-1")
 
 
 def _int_text(value: int) -> str | None:
@@ -128,6 +155,16 @@ def type_name(kind: type) -> str:
         return "object"
     text = name if module == "builtins" else f"{module}.{name}"
     return text[:200]
+
+
+def compiled(source: str, line_offset: int, filename: str) -> bytes | None:
+    """A module unit as marshalled bytecode, exactly as the child would compile
+    it (line numbers kept by padding); None when it does not compile."""
+    try:
+        code = compile("\n" * line_offset + source, filename, "exec", dont_inherit=True)
+        return marshal.dumps(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return None
 
 
 # --------------------------------------------------------------------- decoding

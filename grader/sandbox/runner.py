@@ -18,9 +18,14 @@ from __future__ import annotations
 import ast
 import io
 import json
+import marshal
 import os
 import sys
+import time
 import traceback
+import types
+
+import numpy as np
 
 if __package__:
     from . import protocol
@@ -31,6 +36,7 @@ MAX_CAPTURED_OUTPUT = 8 * 1024
 MAX_MESSAGE_CHARS = 500
 MAX_TRACE_FRAMES = 8
 MAX_LOAD_ERRORS = 50
+FILE_CODE: set = set()  # code objects compiled from the submission's own file
 
 
 class CappedText(io.TextIOBase):
@@ -62,14 +68,17 @@ class CappedText(io.TextIOBase):
         return text, truncated, total
 
 
-def describe_exception(error: BaseException, filename: str) -> dict:
-    """Type, message and the student's own frames (file lines only, no locals)."""
+def describe_exception(error: BaseException, filename: str, loading: bool = False) -> dict:
+    """Type, message and the student's own frames (file lines only, no locals).
+
+    Only code compiled from the file counts: code the submission compiles
+    itself under the file's name could claim any line number."""
     frames = [
-        {"line": frame.lineno, "function": frame.name[:100]}
-        for frame in traceback.extract_tb(error.__traceback__)
-        if frame.filename == filename
+        {"line": line, "function": frame.f_code.co_name[:100]}
+        for frame, line in traceback.walk_tb(error.__traceback__)
+        if frame.f_code.co_filename == filename and frame.f_code in FILE_CODE
     ][-MAX_TRACE_FRAMES:]
-    if isinstance(error, SyntaxError) and error.filename == filename and error.lineno:
+    if loading and isinstance(error, SyntaxError) and error.filename == filename and error.lineno:
         frames.append({"line": error.lineno, "function": "<module>"})
     try:
         message = str(error)[:MAX_MESSAGE_CHARS]
@@ -95,34 +104,50 @@ def _category(error: BaseException) -> str:
     return "exception"
 
 
-def load_module(units: list[dict], filename: str) -> tuple[dict, list[dict]]:
+def load_module(units: list[dict], filename: str, codes: list | None = None) -> tuple[dict, list[dict]]:
     """Run each unit (a file, or a notebook cell) as module code. When a
     top-level statement raises, the statements after it still run, so one
-    broken statement costs only what it defines."""
+    broken statement costs only what it defines. ``codes`` are the units'
+    bytecode compiled by the parent, where it sent any."""
     namespace: dict = {"__name__": "submission", "__file__": filename, "__builtins__": __builtins__}
     errors: list[dict] = []
     for unit in units:
-        _run_unit(unit["source"], unit.get("line_offset", 0), filename, namespace, errors)
+        index = unit.get("code")
+        code = marshal.loads(codes[index]) if codes and type(index) is int and 0 <= index < len(codes) else None
+        _run_unit(unit["source"], unit.get("line_offset", 0), filename, namespace, errors, code)
     return namespace, errors
 
 
-def _run_unit(source: str, line_offset: int, filename: str, namespace: dict, errors: list[dict]) -> None:
+def _run_unit(source: str, line_offset: int, filename: str, namespace: dict, errors: list[dict],
+              code=None) -> None:
     lines = source.split("\n")
     start = 0  # index in ``lines`` where the code still to run begins
     while start < len(lines):
         # Padding keeps line numbers those of the student's file.
         text = "\n" * (line_offset + start) + "\n".join(lines[start:])
         try:
-            exec(compile(text, filename, "exec", dont_inherit=True), namespace)
+            if start or code is None:
+                code = compile(text, filename, "exec", dont_inherit=True)
+            _remember(code)
+            exec(code, namespace)
             return
         except BaseException as error:  # noqa: BLE001 - SystemExit too: keep loading
             if len(errors) < MAX_LOAD_ERRORS:
-                errors.append(describe_exception(error, filename))
+                errors.append(describe_exception(error, filename, loading=True))
             failed_line = _module_line(error, filename)
         resume = _next_statement(text, failed_line) if failed_line else None
         if resume is None:
             return
         start = resume - 1 - line_offset
+
+
+def _remember(code: types.CodeType) -> None:
+    """Note the file's code objects (functions, classes, lambdas within)."""
+    stack = [code]
+    while stack:
+        item = stack.pop()
+        FILE_CODE.add(item)
+        stack.extend(constant for constant in item.co_consts if isinstance(constant, types.CodeType))
 
 
 def _module_line(error: BaseException, filename: str) -> int | None:
@@ -151,15 +176,29 @@ def call(namespace: dict, name: str, request: dict, blobs: list, filename: str) 
         return {"kind": "missing"}, []
     args = [protocol.decode_value(node, blobs) for node in request["args"]]
     kwargs = {key: protocol.decode_value(node, blobs) for key, node in request["kwargs"].items()}
+    watch = request.get("watch", [])
+    before = {index: _snapshot(args[index]) for index in watch if type(args[index]) is np.ndarray}
     out: list = []
+    started = time.perf_counter()
     try:
         result = function(*args, **kwargs)
     except BaseException as error:  # noqa: BLE001 - a failed case, whatever it raised
-        return dict(describe_exception(error, filename), kind="raised"), out
+        return dict(describe_exception(error, filename), kind="raised", elapsed=time.perf_counter() - started), out
+    elapsed = time.perf_counter() - started
     value = protocol.encode_value(result, out)
-    # Inputs after the call, so the parent can tell whether they were modified.
-    watched = [protocol.encode_value(args[index], out) for index in request.get("watch", [])]
-    return {"kind": "returned", "value": value, "watched": watched}, out
+    # Inputs after the call, so the parent can tell whether they were modified;
+    # an input whose bytes did not change is only marked so (it decides nothing).
+    watched = [protocol.UNCHANGED_NODE if _unchanged(args[index], before.get(index))
+               else protocol.encode_value(args[index], out) for index in watch]
+    return {"kind": "returned", "value": value, "watched": watched, "elapsed": elapsed}, out
+
+
+def _snapshot(array: np.ndarray) -> tuple:
+    return array.shape, array.dtype, array.tobytes()
+
+
+def _unchanged(array, before: tuple | None) -> bool:
+    return before is not None and type(array) is np.ndarray and _snapshot(array) == before
 
 
 def serve(read_fd: int, write_fd: int) -> None:
@@ -175,7 +214,8 @@ def serve(read_fd: int, write_fd: int) -> None:
         kind = header.get("kind")
         if kind == "load":
             filename = header.get("filename", filename)
-            namespace, errors = load_module(header["units"], filename)
+            codes = [bytes(blob) for blob in blobs] if header.get("magic") == protocol.BYTECODE_MAGIC else None
+            namespace, errors = load_module(header["units"], filename, codes)
             _reply(write_fd, captured, {"kind": "loaded", "errors": errors}, [])
         elif kind == "calls":
             # One request, one reply per call as each finishes: the parent

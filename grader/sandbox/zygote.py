@@ -31,6 +31,7 @@ import seccomp_filter  # type: ignore[import-not-found]
 PR_SET_DUMPABLE = 4
 SCRATCH_ROOTS = ("/tmp", "/dev/shm")
 WORKDIR = "/tmp/work"
+SECCOMP_PROGRAM: bytes | None = None  # compiled once, installed in every child
 
 
 def _prctl(option: int, value: int) -> None:
@@ -61,7 +62,7 @@ def _child(control: socket.socket, read_fd: int, write_fd: int, request: dict) -
         os.chdir(WORKDIR)
         runner.apply_limits(request.get("rlimits", {}))
         if request.get("seccomp", True):
-            seccomp_filter.install()
+            seccomp_filter.install(SECCOMP_PROGRAM)
         signal.signal(signal.SIGINT, signal.default_int_handler)
         for number in (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2, signal.SIGALRM):
             signal.signal(number, signal.SIG_DFL)
@@ -152,7 +153,10 @@ def main() -> None:
                    signal.SIGUSR2, signal.SIGPIPE, signal.SIGALRM):
         signal.signal(number, signal.SIG_IGN)  # a child's kill(1, ...) must not stop the worker
     _wipe_scratch()
-    _send(control, {"op": "ready", "seccomp": seccomp_filter.available(), "pid": os.getpid()})
+    global SECCOMP_PROGRAM
+    if seccomp_filter.available():
+        SECCOMP_PROGRAM = seccomp_filter.compile_filter()
+    _send(control, {"op": "ready", "seccomp": SECCOMP_PROGRAM is not None, "pid": os.getpid()})
     child: int | None = None
     while True:
         try:
