@@ -46,8 +46,11 @@ class _Child:
         they finish (fewer than asked when the child dies on the way)."""
         if self.load_failure is None and (self.session is None or not self.session.alive):
             self.close()
+            # Compiled before the sandbox is asked for a child: it may still be
+            # cleaning up after the previous run meanwhile.
+            request = protocol.load_request(self.submission.wire_units(), "submission.py")
             self.session = self.sandbox.session()
-            loaded = self.session.load(self.submission.wire_units(), "submission.py")
+            loaded = self.session.load([], "", prepared=request)
             if loaded.kind != "loaded" and self.loaded_once:
                 # It loaded before: what differs now is what earlier (possibly
                 # hidden) cases left behind, so no detail of it is shown.

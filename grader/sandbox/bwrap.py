@@ -104,12 +104,15 @@ class Zygote:
             self.cgroup.add_tree(self.process.pid)
         self.seccomp = bool(ready.get("seccomp"))
         self._spawning = False  # a spawn whose reply is not read yet
+        self._resetting = False  # a reset whose reply is not read yet
+        self._last_status: tuple[int | None, int | None] = (None, None)
         self.alive = True
 
     def _argv(self, control_fd: int) -> list[str]:
         python = runtime_python()
         env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp/work", "TMPDIR": "/tmp/work", "PYTHONDONTWRITEBYTECODE": "1",
-               "PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+               "PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+               "GLIBC_TUNABLES": "glibc.malloc.mmap_threshold=67108864:glibc.malloc.trim_threshold=268435456:glibc.malloc.top_pad=16777216"}
         env.update({name: os.environ[name] for name in PASSED_ENV if name in os.environ})
         argv = ["bwrap", "--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
                 "--unshare-cgroup-try", "--uid", str(NOBODY), "--gid", str(NOBODY), "--hostname", "sandbox",
@@ -154,6 +157,9 @@ class Zygote:
     def spawn(self) -> ChildSession:
         """A session with a new child. The fork is not waited for: the parent
         prepares the first message meanwhile, and the child reads it once it exists."""
+        self.finish_reset()
+        if not self.alive:
+            raise SandboxUnavailable("the sandbox worker could not clean up after the previous run")
         to_child_r, to_child = os.pipe()
         from_child, from_child_w = os.pipe()
         for fd in (to_child, from_child):
@@ -175,21 +181,43 @@ class Zygote:
 
     def reset(self) -> tuple[int | None, int | None]:
         """Kill everything in the sandbox but the zygote, wipe scratch; the child's exit status."""
-        unconfirmed, self._spawning = self._spawning, False
+        self.request_reset()
+        return self.finish_reset()
+
+    def request_reset(self) -> None:
+        """Start a reset without waiting for it. The zygote handles requests in
+        order, so nothing can be spawned before the reset is complete."""
+        if self._resetting or not self.alive:
+            return
         try:
             self.control.send(json.dumps({"op": "reset"}).encode())
+            self._resetting = True
+        except OSError:
+            self.close()
+
+    def finish_reset(self) -> tuple[int | None, int | None]:
+        """Wait for the reset started last; the exit status of the child it ended."""
+        if not self._resetting:
+            return self._last_status
+        self._resetting = False
+        unconfirmed, self._spawning = self._spawning, False
+        try:
             if unconfirmed and self._receive().get("op") != "spawned":
                 raise ValueError("no child was started")
             unconfirmed = False
             reply = self._receive()
+            if reply.get("op") != "clean":
+                raise ValueError("unexpected reply to a reset")
         except (OSError, ValueError) as error:
             self.close()  # a zygote that cannot reset is not trusted with another run
             if unconfirmed:  # the grader's failure, not the submission's
                 raise SandboxUnavailable(f"the sandbox worker could not start a child: {error}") from error
-            return None, signal.SIGKILL
+            self._last_status = (None, signal.SIGKILL)
+            return self._last_status
         exit_code, signal_number = reply.get("exit"), reply.get("signal")
-        return (exit_code if type(exit_code) is int else None,
-                signal_number if type(signal_number) is int else None)
+        self._last_status = (exit_code if type(exit_code) is int else None,
+                             signal_number if type(signal_number) is int else None)
+        return self._last_status
 
     def close(self) -> None:
         self.alive = False
@@ -217,19 +245,25 @@ class Zygote:
 
 
 class ZygoteChild:
-    """A child forked by a zygote; killing it resets the whole sandbox."""
+    """A child forked by a zygote; killing it resets the whole sandbox (without
+    waiting: the next spawn does, or whoever asks for the exit status)."""
 
     def __init__(self, zygote: Zygote) -> None:
         self.zygote = zygote
+        self.killed = False
         self.status: tuple[int | None, int | None] | None = None
         self.on_cleanup = None
 
     def kill(self) -> None:
-        if self.status is None:
-            self.status = self.zygote.reset() if self.zygote.alive else (None, signal.SIGKILL)
+        if not self.killed:
+            self.killed = True
+            self.zygote.request_reset()
 
     def exit_status(self) -> tuple[int | None, int | None]:
-        return self.status or (None, None)
+        self.kill()
+        if self.status is None:
+            self.status = self.zygote.finish_reset() if self.zygote.alive else (None, signal.SIGKILL)
+        return self.status
 
     def cleanup(self) -> None:
         self.kill()

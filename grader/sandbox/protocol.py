@@ -157,6 +157,20 @@ def type_name(kind: type) -> str:
     return text[:200]
 
 
+def load_request(units: list[dict], filename: str) -> tuple[dict, list]:
+    """The ``load`` request. Each unit is compiled here (compiling runs
+    nothing) and crosses as bytecode, which a fresh fork with cold caches
+    loads faster than it compiles; the child compiles the source itself when
+    its interpreter reads bytecode differently."""
+    units, blobs = [dict(unit) for unit in units], []
+    for unit in units:
+        code = compiled(unit["source"], unit.get("line_offset", 0), filename)
+        if code is not None:
+            unit["code"] = len(blobs)
+            blobs.append(code)
+    return {"kind": "load", "units": units, "filename": filename, "magic": BYTECODE_MAGIC}, blobs
+
+
 def compiled(source: str, line_offset: int, filename: str) -> bytes | None:
     """A module unit as marshalled bytecode, exactly as the child would compile
     it (line numbers kept by padding); None when it does not compile."""

@@ -102,17 +102,10 @@ class ChildSession:
 
     # ----------------------------------------------------------------- requests
 
-    def load(self, units: list[dict], filename: str) -> Outcome:
-        """Run the module's units in the child. Each unit is compiled here
-        (compiling runs nothing) and crosses as bytecode, which the child,
-        running a fresh fork with cold caches, loads faster than it compiles."""
-        units, blobs = [dict(unit) for unit in units], []
-        for unit in units:
-            code = protocol.compiled(unit["source"], unit.get("line_offset", 0), filename)
-            if code is not None:
-                unit["code"] = len(blobs)
-                blobs.append(code)
-        header = {"kind": "load", "units": units, "filename": filename, "magic": protocol.BYTECODE_MAGIC}
+    def load(self, units: list[dict], filename: str, prepared: tuple | None = None) -> Outcome:
+        """Run the module's units in the child (``prepared``: the same request
+        made in advance by :func:`protocol.load_request`)."""
+        header, blobs = prepared or protocol.load_request(units, filename)
         return next(self._exchange(header, blobs, [self.limits.load_seconds]))
 
     def call(self, function: str, args: list, kwargs: dict, watch: list[int], seconds: float) -> Outcome:

@@ -182,9 +182,15 @@ def zygote_pids() -> set[int]:
 def assert_only_zygotes_left() -> None:
     """After a run, each sandbox namespace holds its zygote and nothing else, and no
     process of the sandbox user lives in the host's PID namespace (bwrap aside)."""
-    for bwrap, members in sandbox_pids().items():
-        extra = [p for p in members if p["ppid"] != bwrap]
-        assert not extra, f"processes survived the run in sandbox {bwrap}: {extra}"
+    # A run's end starts the zygote's reset without waiting for it: give it a moment.
+    deadline = time.monotonic() + 3
+    while True:
+        extra = {bwrap: [p for p in members if p["ppid"] != bwrap] for bwrap, members in sandbox_pids().items()}
+        extra = {bwrap: found for bwrap, found in extra.items() if found}
+        if not extra or time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
+    assert not extra, f"processes survived the run: {extra}"
     host_ns = os.readlink("/proc/self/ns/pid")
 
     def escapees() -> set[tuple[int, str]]:

@@ -225,7 +225,7 @@ def test_proc_shows_neither_the_graders_environment_nor_its_memory(sandbox, full
     assert "/sandbox/zygote.py" in seen["cmdline_1"]  # what it can read is the zygote, not the grader
     assert set(seen["environ"]) <= {"PATH", "HOME", "TMPDIR", "PWD", "LANG", "LC_ALL", "PYTHONDONTWRITEBYTECODE",
                                     "PYTHONHASHSEED", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
-                                    "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"}, seen["environ"]
+                                    "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "GLIBC_TUNABLES"}, seen["environ"]
     report = grade(from_python(evidence_dense(source)), single_exercise(full_plan, DENSE), sandbox=sandbox, lang="en")
     assert report.score == DENSE_POINTS
     assert_no_secret(report, SECRET_ENV)
