@@ -21,7 +21,7 @@ from .judge import Context, judge, location_of, show_seconds
 from .messages import say
 from .report import ExerciseResult, Report, TestResult, inert
 from .sandbox import BwrapSandbox, ChildSession, Limits, Outcome, ProcessSandbox, open_sandbox, protocol
-from .submission import Submission, SubmissionError, read_submission
+from .submission import FILENAME, Submission, SubmissionError, read_submission
 
 Sandbox = BwrapSandbox | ProcessSandbox
 
@@ -48,9 +48,10 @@ class _Child:
             self.close()
             # Compiled before the sandbox is asked for a child: it may still be
             # cleaning up after the previous run meanwhile.
-            request = protocol.load_request(self.submission.wire_units(), "submission.py")
+            request = protocol.load_request(self.submission.wire_units(), FILENAME,
+                                            [unit.bytecode for unit in self.submission.units])
             self.session = self.sandbox.session()
-            loaded = self.session.load([], "", prepared=request)
+            loaded = self.session.load([], FILENAME, prepared=request)
             if loaded.kind != "loaded" and self.loaded_once:
                 # It loaded before: what differs now is what earlier (possibly
                 # hidden) cases left behind, so no detail of it is shown.

@@ -8,6 +8,7 @@ and costs only the code it breaks: the rest still loads.
 
 from __future__ import annotations
 
+import marshal
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +45,8 @@ class Unit:
     source: str
     line_offset: int  # lines before this unit in the joined source
     cell: int | None = None
+    # Marshalled bytecode compiled under FILENAME by this interpreter, kept from the syntax check.
+    bytecode: bytes | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -177,14 +180,14 @@ def _statement_starts(lines: list[str]) -> list[bool]:
 def _compilable_units(source: str, offset: int, cell: int | None) -> tuple[list[Unit], list[SyntaxProblem]]:
     """The whole source as one unit if it compiles; otherwise the largest
     top-level pieces that do, and the syntax errors of those that do not."""
-    error = _syntax_error(source)
+    code, error = _compiled(source, offset)
     if error is None:
-        return [Unit(source, offset, cell)], []
+        return [Unit(source, offset, cell, code)], []
     units, problems = [], []
     for start, piece in _salvage(source):
-        piece_error = _syntax_error(piece)
+        code, piece_error = _compiled(piece, offset + start)
         if piece_error is None:
-            units.append(Unit(piece, offset + start, cell))
+            units.append(Unit(piece, offset + start, cell, code))
         else:
             line, message = piece_error
             problems.append(SyntaxProblem(line=offset + start + line, message=message, cell=cell))
@@ -195,13 +198,19 @@ def _compilable_units(source: str, offset: int, cell: int | None) -> tuple[list[
 
 
 def _syntax_error(source: str) -> tuple[int, str] | None:
+    return _compiled(source, 0)[1]
+
+
+def _compiled(source: str, offset: int) -> tuple[bytes | None, tuple[int, str] | None]:
+    """(bytecode as the sandbox will run it, None) or (None, (line within ``source``, message)).
+    Compiling runs nothing; the padding keeps line numbers those of the student's file."""
     try:
-        compile(source, FILENAME, "exec", dont_inherit=True)
+        code = compile("\n" * offset + source, FILENAME, "exec", dont_inherit=True)
     except SyntaxError as error:
-        return (error.lineno or 1), (error.msg or "invalid syntax")
-    except (ValueError, MemoryError, RecursionError) as error:
-        return 1, f"cannot compile: {type(error).__name__}"
-    return None
+        return None, (max(1, (error.lineno or 1) - offset), error.msg or "invalid syntax")
+    except (ValueError, MemoryError, RecursionError, OverflowError) as error:
+        return None, (1, f"cannot compile: {type(error).__name__}")
+    return marshal.dumps(code), None
 
 
 _TOP_LEVEL_START = re.compile(r"^(?![\s#)\]}]|else\b|elif\b|except\b|finally\b|case\b)")

@@ -208,3 +208,27 @@ def test_naive_loops_are_slower_but_pass(full_plan):
     # student's to shape (a channel for its inputs), so it is not shown.
     assert any(test.seconds > 0 for test in exercise.tests if test.visibility == "public")
     assert all(test.seconds == 0 for test in exercise.tests if test.visibility == "hidden")
+
+
+def test_errors_point_at_the_students_cell_and_line(public_plan):
+    """The sandbox runs bytecode compiled in the grader: its line numbers must
+    still be the student's, in a notebook's cells and after a syntax error."""
+    from nbformat.v4 import new_code_cell, new_notebook, writes
+
+    from grader.submission import from_notebook
+
+    book = new_notebook(cells=[
+        new_code_cell("import numpy as np\n%matplotlib inline"),
+        new_code_cell("def dense_param_count(in_features, out_features, bias=True):\n"
+                      "    total = in_features * out_features\n"
+                      "    raise ValueError('cell two, line three')"),
+    ])
+    plan = single_exercise(public_plan, "dense-param-count")
+    test = grade(from_notebook(writes(book)), plan, lang="en").exercises[0].tests[0]
+    assert test.reason == "exception" and "(cell 2, line 3)" in test.message, test.message
+
+    source = ("def broken(:\n    pass\n\n"
+              "def dense_param_count(in_features, out_features, bias=True):\n"
+              "    raise KeyError('line five')\n")
+    test = grade(from_python(source), plan, lang="en").exercises[0].tests[0]
+    assert test.reason == "exception" and "(line 5)" in test.message, test.message

@@ -157,14 +157,16 @@ def type_name(kind: type) -> str:
     return text[:200]
 
 
-def load_request(units: list[dict], filename: str) -> tuple[dict, list]:
+def load_request(units: list[dict], filename: str, bytecode: list | None = None) -> tuple[dict, list]:
     """The ``load`` request. Each unit is compiled here (compiling runs
     nothing) and crosses as bytecode, which a fresh fork with cold caches
     loads faster than it compiles; the child compiles the source itself when
-    its interpreter reads bytecode differently."""
+    its interpreter reads bytecode differently. ``bytecode``: the units'
+    code already compiled (under ``filename``), where the caller has it."""
     units, blobs = [dict(unit) for unit in units], []
-    for unit in units:
-        code = compiled(unit["source"], unit.get("line_offset", 0), filename)
+    for index, unit in enumerate(units):
+        code = (bytecode[index] if bytecode and index < len(bytecode) else None) or compiled(
+            unit["source"], unit.get("line_offset", 0), filename)
         if code is not None:
             unit["code"] = len(blobs)
             blobs.append(code)
