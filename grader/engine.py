@@ -40,6 +40,7 @@ class _Child:
     load_errors: list[dict] = field(default_factory=list)
     load_failure: Outcome | None = None
     loaded_once: bool = False
+    reload_seconds: float = 0.0  # loading again after a crash, not yet charged to an exercise
 
     def run(self, calls: list[tuple[str, PlannedCase, float]]) -> Iterator[Outcome]:
         """Send (function, case, seconds) calls now; their outcomes, in order, as
@@ -52,6 +53,8 @@ class _Child:
                                             [unit.bytecode for unit in self.submission.units])
             self.session = self.sandbox.session()
             loaded = self.session.load([], FILENAME, prepared=request)
+            if self.loaded_once:
+                self.reload_seconds += loaded.seconds
             if loaded.kind != "loaded" and self.loaded_once:
                 # It loaded before: what differs now is what earlier (possibly
                 # hidden) cases left behind, so no detail of it is shown.
@@ -199,6 +202,10 @@ def _run_phase(child: _Child, pending: list[tuple[_ExerciseRun, int]], defer: bo
         calls = [(run.exercise.function, run.exercise.cases[index], run.exercise.limits.time_seconds)
                  for run, index in pending]
         outcomes = child.run(calls)
+        # Loading again after a crash is charged to the exercise that runs next:
+        # each exercise costs at most total_seconds + time_seconds + one load.
+        pending[0][0].spent += child.reload_seconds
+        child.reload_seconds = 0.0
         if meanwhile is not None:
             meanwhile()
             meanwhile = None

@@ -232,3 +232,21 @@ def test_errors_point_at_the_students_cell_and_line(public_plan):
               "    raise KeyError('line five')\n")
     test = grade(from_python(source), plan, lang="en").exercises[0].tests[0]
     assert test.reason == "exception" and "(line 5)" in test.message, test.message
+
+
+def test_reloading_after_crashes_counts_against_the_exercise_budget(full_plan):
+    """A slow import plus a crash in every case would reload the module once per
+    case; each reload is charged to the exercise, so its budget still bounds it."""
+    source = ("import os, time\n"
+              "time.sleep(0.4)\n"
+              "def dense_param_count(in_features, out_features, bias=True):\n"
+              "    os._exit(3)\n")
+    plan = single_exercise(full_plan, "dense-param-count", time_seconds=1.0, total_seconds=1.5)
+    started = time.perf_counter()
+    tests = grade(from_python(source), plan, lang="en").exercises[0].tests
+    elapsed = time.perf_counter() - started
+    reasons = [test.reason for test in tests]
+    assert set(reasons) == {"crashed", "not_run"}, reasons
+    crashed = reasons.count("crashed")
+    assert 2 <= crashed <= 6, reasons  # ~1.5 s of budget at ~0.4 s per reload
+    assert elapsed < 0.4 * (crashed + 2) + 2, elapsed
