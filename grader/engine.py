@@ -45,28 +45,31 @@ class _Child:
     def run(self, calls: list[tuple[str, PlannedCase, float]]) -> Iterator[Outcome]:
         """Send (function, case, seconds) calls now; their outcomes, in order, as
         they finish (fewer than asked when the child dies on the way)."""
-        if self.load_failure is None and (self.session is None or not self.session.alive):
-            self.close()
-            # Compiled before the sandbox is asked for a child: it may still be
-            # cleaning up after the previous run meanwhile.
-            request = protocol.load_request(self.submission.wire_units(), FILENAME,
-                                            [unit.bytecode for unit in self.submission.units])
-            self.session = self.sandbox.session()
-            loaded = self.session.load([], FILENAME, prepared=request)
-            if self.loaded_once:
-                self.reload_seconds += loaded.seconds
-            if loaded.kind != "loaded" and self.loaded_once:
-                # It loaded before: what differs now is what earlier (possibly
-                # hidden) cases left behind, so no detail of it is shown.
-                loaded = Outcome(loaded.kind, detail=RELOAD_FAILED)
-            if not self.loaded_once:
-                self.loaded_once = True
-                self.load_errors = loaded.errors
-            if loaded.kind != "loaded":
-                self.load_failure = loaded
+        if self.load_failure is None and not self.alive:
+            self._start()
         if self.load_failure is not None:
             return iter([self.load_failure] * len(calls))
         return self.session.call_many([(function, _wire(planned), seconds) for function, planned, seconds in calls])
+
+    def _start(self) -> None:
+        """A fresh child with the submission loaded, or ``load_failure`` set."""
+        self.close()
+        # Prepared before the sandbox is asked for a child: it may still be
+        # cleaning up after the previous run meanwhile.
+        request = protocol.load_request(self.submission.wire_units(), FILENAME,
+                                        [unit.bytecode for unit in self.submission.units])
+        self.session = self.sandbox.session()
+        loaded = self.session.load([], FILENAME, prepared=request)
+        if not self.loaded_once:
+            self.loaded_once, self.load_errors = True, loaded.errors
+        else:
+            self.reload_seconds += loaded.seconds
+            if loaded.kind != "loaded":
+                # It loaded before: what differs now is what earlier (possibly
+                # hidden) cases left behind, so no detail of it is shown.
+                loaded = Outcome(loaded.kind, detail=RELOAD_FAILED)
+        if loaded.kind != "loaded":
+            self.load_failure = loaded
 
     @property
     def alive(self) -> bool:
@@ -94,6 +97,7 @@ class _ExerciseRun:
 
 
 RELOAD_FAILED = "reload failed"
+# Stands for a result judged later (see _run_phase's ``defer``).
 _PENDING = TestResult(name="", visibility="public", status="error", score=0.0, max_score=0.0, message="")
 
 

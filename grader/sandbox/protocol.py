@@ -13,26 +13,30 @@ library and numpy.
 from __future__ import annotations
 
 import importlib.util
-import io
 import json
 import marshal
 import os
-import re
 import struct
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+if __package__:
+    from . import npy
+else:  # inside the sandbox, staged beside the runner
+    import npy  # type: ignore[no-redef]
+
+ARRAY_KINDS = npy.ARRAY_KINDS
+npy_header = npy.npy_header
+
 MAX_FRAME_BYTES = 256 * 1024 * 1024
 MAX_DEPTH = 16
 MAX_ITEMS = 10_000
 MAX_STR = 10_000
 MAX_INT_DIGITS = 4_000
-ARRAY_KINDS = "biufcSU"  # numbers and fixed-width text: nothing else crosses as an array
 PIPE_BYTES = 1 << 20
 MAX_HEADER_BYTES = 1 << 20  # a reply's JSON header; values beyond it travel as blobs
-MAX_NPY_HEADER = 65536
 # Bytecode crosses only between interpreters that agree on its format.
 BYTECODE_MAGIC = importlib.util.MAGIC_NUMBER.hex()
 
@@ -41,6 +45,14 @@ _LEN = struct.Struct(">I")
 
 class ProtocolError(Exception):
     """The other side sent something that is not a well-formed message."""
+
+
+def load_npy(data) -> np.ndarray:
+    """An array from ``.npy`` bytes (see :mod:`npy`); anything else is a ProtocolError."""
+    try:
+        return npy.load_npy(data)
+    except npy.NpyError as error:
+        raise ProtocolError(str(error)) from error
 
 
 class HeaderTooLarge(ProtocolError):
@@ -119,19 +131,6 @@ def _encode_array(array: np.ndarray, blobs: list, tag: str, kind: type) -> dict:
     if kind is not np.ndarray and tag == "ndarray":
         node["subclass"] = type_name(kind)
     return node
-
-
-def npy_header(dtype: np.dtype, shape: tuple) -> bytes:
-    """The ``.npy`` (version 1.0) header numpy would write for a C-ordered array."""
-    text = "{'descr': %r, 'fortran_order': False, 'shape': %r, }" % (dtype.str, tuple(shape))
-    size = 10 + len(text) + 1
-    text += " " * (-size % 64) + "\n"
-    if len(text) > 65535 or dtype.descr != [("", dtype.str)]:
-        header = io.BytesIO()  # unusual dtypes and huge ranks: numpy's own writer
-        np.lib.format.write_array_header_2_0(
-            header, {"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False, "shape": tuple(shape)})
-        return header.getvalue()
-    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(text)) + text.encode("latin-1")
 
 
 def _int_text(value: int) -> str | None:
@@ -230,63 +229,6 @@ def decode_value(node: Any, blobs: list[bytes], depth: int = 0) -> Any:
     if tag == "unsupported":
         return Unsupported(_typed(node.get("type", "object"), str)[:200])
     raise ProtocolError(f"unknown value tag {str(tag)[:20]!r}")
-
-
-# The header numpy itself writes: {'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }
-_NPY_HEADER = re.compile(
-    r"\{'descr': '([<>|=]?[a-zA-Z]\d{0,3})', 'fortran_order': (True|False), 'shape': \(((?:\d{1,12}, ?)*\d{0,12})\), \} *\n")
-_DTYPES: dict[str, np.dtype] = {}
-
-
-def load_npy(data) -> np.ndarray:
-    """An array from ``.npy`` bytes: the header as numpy writes it (parsed by a
-    strict pattern; anything else through numpy's own literal parser, never a
-    pickle), then the raw data viewed in place; anything else is an error."""
-    view = memoryview(data).cast("B")
-    if len(view) < 10 or view[:6] != b"\x93NUMPY" or view[6] not in (1, 2, 3):
-        raise ProtocolError("malformed array: no .npy magic")
-    length_size = 2 if view[6] == 1 else 4
-    (length,) = struct.unpack_from("<H" if length_size == 2 else "<I", view, 8)
-    start = 8 + length_size + length
-    if start > len(view) or length > MAX_NPY_HEADER:
-        raise ProtocolError("malformed array: header runs past the data")
-    text = bytes(view[8 + length_size:start])
-    match = _NPY_HEADER.fullmatch(text.decode("latin-1"))
-    if match:
-        descr, fortran, shape_text = match.groups()
-        dtype = _DTYPES.get(descr)
-        if dtype is None:
-            try:
-                dtype = np.dtype(descr)
-            except TypeError as error:
-                raise ProtocolError(f"malformed array: {type(error).__name__}") from error
-            if len(_DTYPES) < 256:
-                _DTYPES[descr] = dtype
-        shape = tuple(int(size) for size in shape_text.replace(" ", "").split(",") if size)
-        fortran_order = fortran == "True"
-    else:
-        shape, fortran_order, dtype = _numpy_header(view[:start], view[6])
-    if dtype.hasobject or dtype.fields is not None or dtype.kind not in ARRAY_KINDS:
-        raise ProtocolError(f"arrays of dtype {dtype} are not accepted")
-    count = 1
-    for size in shape:
-        count *= size
-    if len(view) - start != count * dtype.itemsize:
-        raise ProtocolError("array data does not match its header")
-    array = np.frombuffer(view, dtype=dtype, count=count, offset=start)
-    if fortran_order:
-        return array.reshape(shape[::-1]).transpose()
-    return array.reshape(shape)
-
-
-def _numpy_header(head: memoryview, major: int) -> tuple[tuple, bool, np.dtype]:
-    try:
-        reader = io.BytesIO(head.tobytes())
-        np.lib.format.read_magic(reader)
-        read_header = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
-        return read_header(reader)
-    except Exception as error:  # noqa: BLE001 - any malformed header
-        raise ProtocolError(f"malformed array: {type(error).__name__}") from error
 
 
 def _typed(value: Any, kind: type) -> Any:

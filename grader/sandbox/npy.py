@@ -1,0 +1,93 @@
+"""The ``.npy`` array format, written and read strictly: never a pickle.
+
+Arrays cross the sandbox boundary in this format. Reading parses the header
+numpy itself writes with a strict pattern (anything else goes through numpy's
+own literal parser), then views the data in place.
+
+Imported by the child runner too: standard library and numpy only.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import struct
+
+import numpy as np
+
+ARRAY_KINDS = "biufcSU"  # numbers and fixed-width text: nothing else crosses as an array
+MAX_NPY_HEADER = 65536
+
+
+class NpyError(ValueError):
+    """Bytes that are not an acceptable ``.npy`` array."""
+
+
+def npy_header(dtype: np.dtype, shape: tuple) -> bytes:
+    """The ``.npy`` (version 1.0) header numpy would write for a C-ordered array."""
+    text = "{'descr': %r, 'fortran_order': False, 'shape': %r, }" % (dtype.str, tuple(shape))
+    size = 10 + len(text) + 1
+    text += " " * (-size % 64) + "\n"
+    if len(text) > 65535 or dtype.descr != [("", dtype.str)]:
+        header = io.BytesIO()  # unusual dtypes and huge ranks: numpy's own writer
+        np.lib.format.write_array_header_2_0(
+            header, {"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False, "shape": tuple(shape)})
+        return header.getvalue()
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(text)) + text.encode("latin-1")
+
+
+# The header numpy itself writes: {'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }
+_NPY_HEADER = re.compile(
+    r"\{'descr': '([<>|=]?[a-zA-Z]\d{0,3})', 'fortran_order': (True|False), 'shape': \(((?:\d{1,12}, ?)*\d{0,12})\), \} *\n")
+_DTYPES: dict[str, np.dtype] = {}
+
+
+def load_npy(data) -> np.ndarray:
+    """An array from ``.npy`` bytes: the header as numpy writes it (parsed by a
+    strict pattern; anything else through numpy's own literal parser, never a
+    pickle), then the raw data viewed in place; anything else is an error."""
+    view = memoryview(data).cast("B")
+    if len(view) < 10 or view[:6] != b"\x93NUMPY" or view[6] not in (1, 2, 3):
+        raise NpyError("malformed array: no .npy magic")
+    length_size = 2 if view[6] == 1 else 4
+    (length,) = struct.unpack_from("<H" if length_size == 2 else "<I", view, 8)
+    start = 8 + length_size + length
+    if start > len(view) or length > MAX_NPY_HEADER:
+        raise NpyError("malformed array: header runs past the data")
+    text = bytes(view[8 + length_size:start])
+    match = _NPY_HEADER.fullmatch(text.decode("latin-1"))
+    if match:
+        descr, fortran, shape_text = match.groups()
+        dtype = _DTYPES.get(descr)
+        if dtype is None:
+            try:
+                dtype = np.dtype(descr)
+            except TypeError as error:
+                raise NpyError(f"malformed array: {type(error).__name__}") from error
+            if len(_DTYPES) < 256:
+                _DTYPES[descr] = dtype
+        shape = tuple(int(size) for size in shape_text.replace(" ", "").split(",") if size)
+        fortran_order = fortran == "True"
+    else:
+        shape, fortran_order, dtype = _numpy_header(view[:start], view[6])
+    if dtype.hasobject or dtype.fields is not None or dtype.kind not in ARRAY_KINDS:
+        raise NpyError(f"arrays of dtype {dtype} are not accepted")
+    count = 1
+    for size in shape:
+        count *= size
+    if len(view) - start != count * dtype.itemsize:
+        raise NpyError("array data does not match its header")
+    array = np.frombuffer(view, dtype=dtype, count=count, offset=start)
+    if fortran_order:
+        return array.reshape(shape[::-1]).transpose()
+    return array.reshape(shape)
+
+
+def _numpy_header(head: memoryview, major: int) -> tuple[tuple, bool, np.dtype]:
+    try:
+        reader = io.BytesIO(head.tobytes())
+        np.lib.format.read_magic(reader)
+        read_header = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
+        return read_header(reader)
+    except Exception as error:  # noqa: BLE001 - any malformed header
+        raise NpyError(f"malformed array: {type(error).__name__}") from error
