@@ -307,7 +307,7 @@ def unpack(payload, max_header: int = MAX_FRAME_BYTES) -> tuple[dict, list[memor
     if head_len > max_header:
         raise ProtocolError("message header too large")
     try:
-        header = json.loads(payload[_LEN.size:head_end].tobytes())
+        header = json.loads(str(payload[_LEN.size:head_end], "utf-8"))
     except (ValueError, UnicodeDecodeError) as error:
         raise ProtocolError("header is not JSON") from error
     except RecursionError as error:  # nesting deeper than any value we send
