@@ -168,7 +168,7 @@ def modified_inputs(pristine: list[Any], after: list[Any]) -> list[int]:
     for position, (before, now) in enumerate(zip(pristine, after)):
         if now is UNCHANGED:
             continue
-        if not isinstance(now, np.ndarray) or now.shape != before.shape:
+        if not isinstance(now, np.ndarray) or now.shape != before.shape or now.dtype != before.dtype:
             changed.append(position)
         elif not _identical(before, now) and not np.array_equal(before, now, equal_nan=before.dtype.kind == "f"):
             changed.append(position)

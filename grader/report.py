@@ -18,7 +18,8 @@ from rich.text import Text
 TestStatus = Literal["passed", "failed", "error", "timeout", "memory_limit"]
 ExerciseStatus = Literal["passed", "failed", "missing", "error"]
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+# Control characters, bidi overrides, and lone surrogates (which no JSON encoder accepts).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def inert(text: str, limit: int = 2000) -> str:

@@ -205,7 +205,7 @@ def _compiled(source: str, offset: int) -> tuple[bytes | None, tuple[int, str] |
     """(bytecode as the sandbox will run it, None) or (None, (line within ``source``, message)).
     Compiling runs nothing; the padding keeps line numbers those of the student's file."""
     try:
-        code = compile("\n" * offset + source, FILENAME, "exec", dont_inherit=True)
+        code = compile("\n" * offset + source, FILENAME, "exec", dont_inherit=True, optimize=0)
     except SyntaxError as error:
         return None, (max(1, (error.lineno or 1) - offset), error.msg or "invalid syntax")
     except (ValueError, MemoryError, RecursionError, OverflowError) as error:

@@ -250,3 +250,12 @@ def test_reloading_after_crashes_counts_against_the_exercise_budget(full_plan):
     crashed = reasons.count("crashed")
     assert 2 <= crashed <= 6, reasons  # ~1.5 s of budget at ~0.4 s per reload
     assert elapsed < 0.4 * (crashed + 2) + 2, elapsed
+
+
+def test_printed_lone_surrogates_keep_the_report_serializable(public_plan):
+    source = ("def dense_param_count(in_features, out_features, bias=True):\n"
+              "    print('\\udcff broken \\ud800 text')\n"
+              "    raise ValueError('\\udcff')\n")
+    report = grade(from_python(source), single_exercise(public_plan, "dense-param-count"), lang="en")
+    text = report.model_dump_json()  # raised PydanticSerializationError before
+    assert "\\\\xdcff broken \\\\xd800 text" in text

@@ -302,6 +302,11 @@ class BwrapSandbox:
     def session(self) -> ChildSession:
         zygote = self._free.get()
         try:
+            if zygote is not None and zygote.alive:
+                try:
+                    zygote.finish_reset()  # the previous run's clean-up, if still pending
+                except SandboxUnavailable:
+                    pass  # it is closed: a fresh one takes its place
             if zygote is None or not zygote.alive:
                 zygote = self._start()
             session = zygote.spawn()

@@ -70,17 +70,18 @@ def load_npy(data) -> np.ndarray:
         fortran_order = fortran == "True"
     else:
         shape, fortran_order, dtype = _numpy_header(view[:start], view[6])
-    if dtype.hasobject or dtype.fields is not None or dtype.kind not in ARRAY_KINDS:
+    if dtype.hasobject or dtype.fields is not None or dtype.kind not in ARRAY_KINDS or dtype.itemsize == 0:
         raise NpyError(f"arrays of dtype {dtype} are not accepted")
     count = 1
     for size in shape:
         count *= size
     if len(view) - start != count * dtype.itemsize:
         raise NpyError("array data does not match its header")
-    array = np.frombuffer(view, dtype=dtype, count=count, offset=start)
-    if fortran_order:
-        return array.reshape(shape[::-1]).transpose()
-    return array.reshape(shape)
+    try:
+        array = np.frombuffer(view, dtype=dtype, count=count, offset=start)
+        return array.reshape(shape[::-1]).transpose() if fortran_order else array.reshape(shape)
+    except Exception as error:  # noqa: BLE001 - sizes numpy cannot represent, and the like
+        raise NpyError(f"malformed array: {type(error).__name__}") from error
 
 
 def _numpy_header(head: memoryview, major: int) -> tuple[tuple, bool, np.dtype]:

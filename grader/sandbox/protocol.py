@@ -176,7 +176,7 @@ def compiled(source: str, line_offset: int, filename: str) -> bytes | None:
     """A module unit as marshalled bytecode, exactly as the child would compile
     it (line numbers kept by padding); None when it does not compile."""
     try:
-        code = compile("\n" * line_offset + source, filename, "exec", dont_inherit=True)
+        code = compile("\n" * line_offset + source, filename, "exec", dont_inherit=True, optimize=0)
         return marshal.dumps(code)
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         return None

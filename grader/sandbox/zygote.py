@@ -134,14 +134,14 @@ def _empty(root: str) -> None:
     paths: walk down by chdir, one folder at a time, deleting on the way up."""
     os.chdir(root)
     names: list[str] = []  # the folders we are in, below root
-    stuck: set[tuple[int, str]] = set()  # folders that cannot be entered (left in place)
+    stuck: set[tuple[str, ...]] = set()  # folders that cannot be entered or removed (left in place)
     while True:
         entered = None
         with os.scandir(".") as entries:
             for entry in entries:
                 if not entry.is_dir(follow_symlinks=False):
                     _quietly(os.unlink, entry.name)
-                elif (len(names), entry.name) not in stuck:
+                elif (*names, entry.name) not in stuck:
                     entered = entry.name
                     break
         if entered is not None:
@@ -150,14 +150,14 @@ def _empty(root: str) -> None:
                 os.chdir(entered)
                 names.append(entered)
             except OSError:
-                stuck.add((len(names), entered))
+                stuck.add((*names, entered))
             continue
         if not names:
             return
         os.chdir("..")
         finished = names.pop()
         if not _quietly(os.rmdir, finished):
-            stuck.add((len(names), finished))
+            stuck.add((*names, finished))
 
 
 def _quietly(operation, *args) -> bool:

@@ -273,6 +273,12 @@ def test_the_right_array_through_the_same_wrapper_passes(sandbox, course, full_p
 # -------------------------------------------------------------- forged frames
 
 
+# Zero-size items pass the length check, and numpy cannot represent the shape.
+ZERO_ITEMSIZE = r'''text = "{'descr': '<U0', 'fortran_order': False, 'shape': (999999999999, 999999999999), }"
+text += " " * (-(11 + len(text)) % 64) + "\n"
+blob = b"\x93NUMPY\x01\x00" + struct.pack("<H", len(text)) + text.encode()
+return _returned({"t": "ndarray", "blob": 0}, blob, [len(blob)])'''
+
 FORGER = '''
 import io, json, os, struct, sys
 import numpy as np
@@ -307,6 +313,7 @@ def dense_param_count(in_features, out_features, bias=True):
 @pytest.mark.parametrize("forgery", [
     pytest.param('return b"\\xff\\xff\\xff\\xff"', id="length-past-the-limit"),
     pytest.param('return _frame(b"{not json")', id="header-not-json"),
+    pytest.param(ZERO_ITEMSIZE, id="zero-itemsize-huge-shape"),
     pytest.param('return _frame(b"[1, 2]")', id="header-not-an-object"),
     pytest.param('return _frame(b"{\\"kind\\": \\"returned\\", \\"x\\": " + b"7" * 100000 + b"}")', id="huge-json-int"),
     pytest.param('return _frame(json.dumps({"kind": "passed", "score": 1000, "status": "passed"}).encode())',
@@ -389,3 +396,22 @@ def test_zz_the_grader_still_grades_a_correct_submission(sandbox, course, full_p
     assert report.score == report.max_score == 135
     assert_no_secret(report)
     assert_only_zygotes_left()
+
+
+def test_an_input_whose_dtype_the_call_changed_is_a_modified_input(sandbox, course, full_plan):
+    """Right answer, then ``x.dtype = '<U2'`` on the input: judged as a modified
+    input (no comparison of text with numbers inside the grader)."""
+    source = (course.solutions_dir / "maxpool2d-forward.py").read_text() + textwrap.dedent('''
+        _right = maxpool2d_forward
+
+        def maxpool2d_forward(x, *args, **kwargs):
+            result = _right(x, *args, **kwargs)
+            if x.dtype == np.float64 and x.flags.c_contiguous and x.nbytes % 8 == 0:
+                x.dtype = "<U2"
+            return result
+    ''')
+    report = grade(from_python(source), single_exercise(full_plan, "maxpool2d-forward"), sandbox=sandbox, lang="en")
+    exercise = report.exercises[0]
+    reasons = {test.reason for test in exercise.tests}
+    assert "modified_input" in reasons and reasons <= {"modified_input", "passed"}, outcomes(exercise)
+    assert all(test.status != "passed" for test in exercise.tests if test.reason == "modified_input")

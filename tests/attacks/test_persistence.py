@@ -358,6 +358,27 @@ def test_the_zygote_survives_what_a_submission_leaves_in_tmp(trap, private_sandb
     assert zygote_pids() == before
 
 
+
+def test_a_zygote_too_slow_to_clean_up_is_replaced_not_fatal(private_sandbox, course, full_plan):
+    """A submission leaves a huge number of files: the clean-up outlasts the
+    control timeout (15 s in production, shortened here), so the next
+    submission gets a fresh zygote rather than an error."""
+    before = zygote_pids()
+    (zygote,) = private_sandbox._all
+    zygote.control.settimeout(0.3)
+    source = dense_with("global _done\nif not _done:\n    _done = True\n"
+                        "    end = time.time() + 1.0\n    count = 0\n"
+                        "    while time.time() < end:\n"
+                        "        open('/tmp/work/f%d' % count, 'w').close()\n        count += 1",
+                        imports="import time\n_done = False")
+    report = grade(from_python(source), single_exercise(full_plan, DENSE), sandbox=private_sandbox, lang="en")
+    assert report.score == DENSE_POINTS
+    again = grade(from_python(submission_source(course)), single_exercise(full_plan, DENSE),
+                  sandbox=private_sandbox, lang="en")
+    assert again.score == DENSE_POINTS
+    assert not zygote.alive and zygote_pids() != before
+    assert_only_zygotes_left()
+
 def test_zz_the_grader_still_grades_a_correct_submission(sandbox, course, full_plan):
     report = grade(from_python(submission_source(course)), full_plan, sandbox=sandbox, lang="en")
     assert report.score == report.max_score == 135
