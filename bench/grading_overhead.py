@@ -99,6 +99,21 @@ def naive(source: str, plan) -> float:
     return time.perf_counter() - started
 
 
+def sandbox_cpu_seconds(sandbox: BwrapSandbox) -> float:
+    """CPU used so far by the sandbox's zygotes and the children they reaped (host /proc)."""
+    total = 0
+    for zygote in sandbox._all:
+        bwrap = zygote.process.pid
+        for pid in os.listdir("/proc"):
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if fields[1] == str(bwrap):  # the zygote: bwrap's child
+                total += sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def summary(name: str, times: list[float]) -> str:
     ordered = sorted(times)
     p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
@@ -125,12 +140,15 @@ def main() -> None:
     ours, scores = [], {}
     with BwrapSandbox(limits_for(plan)) as sandbox:
         read_and_grade(batch[0][1], sandbox)  # start the warm worker
+        sandbox_cpu, parent_cpu = sandbox_cpu_seconds(sandbox), time.process_time()
         for _ in range(options.rounds):
             for name, source in batch:
                 started = time.perf_counter()
                 report = read_and_grade(source, sandbox)
                 ours.append(time.perf_counter() - started)
                 scores[name] = report.score
+        parent_cpu = (time.process_time() - parent_cpu) / len(ours)
+        sandbox_cpu = (sandbox_cpu_seconds(sandbox) - sandbox_cpu) / len(ours)
 
     naives = [naive(source, plan) for _ in range(options.rounds) for _, source in batch]
 
@@ -153,6 +171,8 @@ def main() -> None:
           f"naive/ours = {naive_overhead / our_overhead:.1f}x")
     print(f"ours/floor = {statistics.median(ours) / floor_median:.1f}x, naive/floor = "
           f"{statistics.median(naives) / floor_median:.1f}x")
+    print(f"ours, CPU per submission: grader process {parent_cpu * 1000:.1f} ms, sandbox (zygote and children) "
+          f"{sandbox_cpu * 1000:.1f} ms")
     print(f"throughput: {len(ours) / sum(ours):.1f} submissions/s sequential, "
           f"{len(batch) * options.rounds / parallel:.1f} submissions/s with {options.slots} slots")
 
