@@ -227,6 +227,9 @@ class ChildSession:
         """One whole frame from the child, or TimeoutError at the deadline.
 
         Both lengths are checked before the payload is allocated."""
+        ready = self._frame_in_inbox()
+        if ready is not None:
+            return ready
         prefix = bytearray(_LEN.size)
         self._fill(memoryview(prefix), deadline)
         (size,) = _LEN.unpack(prefix)
@@ -241,6 +244,22 @@ class ChildSession:
         payload[:_LEN.size] = prefix
         self._fill(memoryview(payload)[_LEN.size:], deadline)
         return memoryview(payload)
+
+    def _frame_in_inbox(self) -> memoryview | None:
+        """A whole, well-sized frame already read ahead, as a view (no copy);
+        None otherwise (the careful path then reads, or rejects, it)."""
+        start = self._inbox_at
+        if len(self._inbox) - start < 2 * _LEN.size:
+            return None
+        (size,) = _LEN.unpack_from(self._inbox, start)
+        (head_size,) = _LEN.unpack_from(self._inbox, start + _LEN.size)
+        if not (_LEN.size <= size <= protocol.MAX_FRAME_BYTES and head_size <= protocol.MAX_HEADER_BYTES):
+            return None
+        end = start + _LEN.size + size
+        if end > len(self._inbox):
+            return None
+        self._inbox_at = end
+        return memoryview(self._inbox)[start + _LEN.size:end]
 
     def _spoke_out_of_turn(self) -> bool:
         """Bytes beyond the reply already waiting (not just end-of-file)."""
