@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import time
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -60,7 +61,7 @@ class _Child:
                                         [unit.bytecode for unit in self.submission.units])
         started = time.perf_counter()
         self.session = self.sandbox.session()
-        loaded = self.session.load([], FILENAME, prepared=request)
+        loaded = self.session.load(request)
         if not self.loaded_once:
             self.loaded_once, self.load_errors = True, loaded.errors
         else:  # the wait for the sandbox's clean-up after the crash counts too
@@ -342,12 +343,13 @@ def _most_common(items) -> tuple[str, int] | None:
     return max(counts.items(), key=lambda pair: pair[1]) if counts else None
 
 
-def _parameter_names(signature: str) -> list[str]:
+@cache  # the same few signatures, for every submission
+def _parameter_names(signature: str) -> tuple[str, ...]:
     try:
         function = ast.parse(f"def {signature.split('->')[0].strip()}: pass").body[0]
     except SyntaxError:
-        return []
-    return [argument.arg for argument in function.args.args]
+        return ()
+    return tuple(argument.arg for argument in function.args.args)
 
 
 def _is_array(value) -> bool:

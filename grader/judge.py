@@ -44,7 +44,7 @@ class Context:
 
     exercise: ExercisePlan
     submission: Submission
-    arg_names: list[str]
+    arg_names: tuple[str, ...]
     lang: str
 
 
@@ -189,7 +189,7 @@ def location_of(submission: Submission, line: int, lang: str) -> str:
     return say("at_cell_line", lang, cell=cell, line=cell_line)
 
 
-def _arg_name(names: list[str], position: int) -> str:
+def _arg_name(names: tuple[str, ...], position: int) -> str:
     return f"'{names[position]}'" if position < len(names) else f"#{position + 1}"
 
 

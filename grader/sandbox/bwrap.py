@@ -179,13 +179,9 @@ class Zygote:
         self._spawning = True
         return ChildSession(to_child, from_child, ZygoteChild(self), self.limits)
 
-    def reset(self) -> tuple[int | None, int | None]:
-        """Kill everything in the sandbox but the zygote, wipe scratch; the child's exit status."""
-        self.request_reset()
-        return self.finish_reset()
-
     def request_reset(self) -> None:
-        """Start a reset without waiting for it. The zygote handles requests in
+        """Start a reset (kill everything in the sandbox but the zygote, wipe
+        scratch) without waiting for it. The zygote handles requests in
         order, so nothing can be spawned before the reset is complete."""
         if self._resetting or not self.alive:
             return

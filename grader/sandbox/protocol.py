@@ -331,13 +331,17 @@ def write_message(fd: int, header: dict, blobs=(), max_header: int = MAX_FRAME_B
     pending = [memoryview(part).cast("B") for part in segments(header, blobs, max_header)]
     pending = [part for part in pending if len(part)]
     while pending:
-        written = os.writev(fd, pending[:1024])
-        while written:
-            if written >= len(pending[0]):
-                written -= len(pending.pop(0))
-            else:
-                pending[0] = pending[0][written:]
-                written = 0
+        drop_written(pending, os.writev(fd, pending[:1024]))
+
+
+def drop_written(pending: list[memoryview], written: int) -> None:
+    """Remove what a writev of ``pending`` wrote from its front."""
+    while written:
+        if written >= len(pending[0]):
+            written -= len(pending.pop(0))
+        else:
+            pending[0] = pending[0][written:]
+            written = 0
 
 
 def read_into(fd: int, buffer: memoryview) -> None:

@@ -103,10 +103,9 @@ class ChildSession:
 
     # ----------------------------------------------------------------- requests
 
-    def load(self, units: list[dict], filename: str, prepared: tuple | None = None) -> Outcome:
-        """Run the module's units in the child (``prepared``: the same request
-        made in advance by :func:`protocol.load_request`)."""
-        header, blobs = prepared or protocol.load_request(units, filename)
+    def load(self, request: tuple[dict, list]) -> Outcome:
+        """Run a module in the child: ``request`` is made by :func:`protocol.load_request`."""
+        header, blobs = request
         return next(self._exchange(header, blobs, [self.limits.load_seconds]))
 
     def call(self, function: str, args: list, kwargs: dict, watch: list[int], seconds: float) -> Outcome:
@@ -182,15 +181,9 @@ class ChildSession:
             if not self._write_poll.poll(max(1, int(remaining * 1000))):
                 continue
             try:
-                written = os.writev(self._to_child, pending[:1024])
+                protocol.drop_written(pending, os.writev(self._to_child, pending[:1024]))
             except BlockingIOError:
                 continue
-            while written:
-                if written >= len(pending[0]):
-                    written -= len(pending.pop(0))
-                else:
-                    pending[0] = pending[0][written:]
-                    written = 0
 
     def _decode(self, payload: bytes, elapsed: float) -> Outcome:
         header, blobs = protocol.unpack(payload, protocol.MAX_HEADER_BYTES)
@@ -233,13 +226,9 @@ class ChildSession:
         prefix = bytearray(_LEN.size)
         self._fill(memoryview(prefix), deadline)
         (size,) = _LEN.unpack(prefix)
-        if size > protocol.MAX_FRAME_BYTES:
-            raise protocol.ProtocolError("message too large")
-        if size < _LEN.size:
-            raise protocol.ProtocolError("truncated message")
+        _check_lengths(size)
         self._fill(memoryview(prefix), deadline)
-        if _LEN.unpack(prefix)[0] > protocol.MAX_HEADER_BYTES:
-            raise protocol.ProtocolError("message header too large")
+        _check_lengths(size, _LEN.unpack(prefix)[0])
         payload = bytearray(size)
         payload[:_LEN.size] = prefix
         self._fill(memoryview(payload)[_LEN.size:], deadline)
@@ -253,7 +242,9 @@ class ChildSession:
             return None
         (size,) = _LEN.unpack_from(self._inbox, start)
         (head_size,) = _LEN.unpack_from(self._inbox, start + _LEN.size)
-        if not (_LEN.size <= size <= protocol.MAX_FRAME_BYTES and head_size <= protocol.MAX_HEADER_BYTES):
+        try:
+            _check_lengths(size, head_size)
+        except protocol.ProtocolError:
             return None
         end = start + _LEN.size + size
         if end > len(self._inbox):
@@ -359,6 +350,16 @@ class ChildSession:
 
     def __exit__(self, *exc_info) -> None:
         self.close()
+
+
+def _check_lengths(size: int, head_size: int = 0) -> None:
+    """A reply frame's declared lengths, checked before anything is allocated for them."""
+    if size > protocol.MAX_FRAME_BYTES:
+        raise protocol.ProtocolError("message too large")
+    if size < _LEN.size:
+        raise protocol.ProtocolError("truncated message")
+    if head_size > protocol.MAX_HEADER_BYTES:
+        raise protocol.ProtocolError("message header too large")
 
 
 def _clean_exception(node: Any) -> dict:

@@ -21,7 +21,9 @@ import pytest
 
 from grader.catalog.plan import AssignmentPlan
 from grader.report import Report
-from grader.sandbox import BwrapSandbox, Outcome, unavailable_reason
+from conftest import submission_source
+from grader.engine import grade
+from grader.sandbox import BwrapSandbox, Outcome, protocol, unavailable_reason
 from grader.submission import from_python
 
 # Every attack needs the real isolated backend: without it each module is skipped, saying why.
@@ -44,7 +46,7 @@ def run_source(sandbox: BwrapSandbox, source: str, function: str = "probe", args
     """Load ``source`` in a fresh child of ``sandbox`` and call ``function(*args)`` once."""
     session = sandbox.session()
     try:
-        loaded = session.load(from_python(source).wire_units(), "submission.py")
+        loaded = session.load(protocol.load_request(from_python(source).wire_units(), "submission.py"))
         if loaded.kind != "loaded":
             return loaded
         assert not loaded.errors, loaded.errors
@@ -206,3 +208,13 @@ def assert_only_zygotes_left() -> None:
         time.sleep(0.2)
         suspects &= escapees()
     assert not suspects, f"sandbox-user processes in the host PID namespace: {suspects}"
+
+
+def assert_still_grades_a_correct_submission(sandbox: BwrapSandbox, course, full_plan) -> None:
+    """After a module's attacks: the shared sandbox grades a correct submission in
+    full, shows nothing secret, and holds nothing but its zygotes."""
+    report = grade(from_python(submission_source(course)), full_plan, sandbox=sandbox, lang="en")
+    assert report.score == report.max_score == 135
+    assert all(exercise.status == "passed" for exercise in report.exercises)
+    assert_no_secret(report)
+    assert_only_zygotes_left()

@@ -18,7 +18,8 @@ from grader.submission import from_notebook, from_python
 from conftest import isolated, single_exercise, submission_source
 
 from .helpers import (DENSE, DENSE_FORMULA, DENSE_POINTS, SECRET, assert_no_secret, assert_only_zygotes_left,
-                      by_id, dense_with, evidence_dense, needs_sandbox, only, outcomes, probe_json, zygote_pids)
+                      assert_still_grades_a_correct_submission, by_id, dense_with, evidence_dense, needs_sandbox,
+                      only, outcomes, probe_json, zygote_pids)
 
 pytestmark = needs_sandbox
 
@@ -379,9 +380,7 @@ def test_a_zygote_too_slow_to_clean_up_is_replaced_not_fatal(private_sandbox, co
     assert not zygote.alive and zygote_pids() != before
     assert_only_zygotes_left()
 
+
 def test_zz_the_grader_still_grades_a_correct_submission(sandbox, course, full_plan):
-    report = grade(from_python(submission_source(course)), full_plan, sandbox=sandbox, lang="en")
-    assert report.score == report.max_score == 135
-    assert_no_secret(report)
-    assert_only_zygotes_left()
+    assert_still_grades_a_correct_submission(sandbox, course, full_plan)
     assert len(zygote_pids()) == 1
