@@ -21,7 +21,7 @@ from .catalog.plan import AssignmentPlan, ExercisePlan, PlannedCase
 from .judge import Context, judge, location_of, show_seconds
 from .messages import say
 from .report import ExerciseResult, Report, TestResult, inert
-from .sandbox import BwrapSandbox, ChildSession, Limits, Outcome, ProcessSandbox, open_sandbox, protocol
+from .sandbox import BwrapSandbox, ChildSession, Limits, Outcome, ProcessSandbox, open_sandbox, request
 from .submission import FILENAME, Submission, SubmissionError, read_submission
 
 Sandbox = BwrapSandbox | ProcessSandbox
@@ -57,11 +57,11 @@ class _Child:
         self.close()
         # Prepared before the sandbox is asked for a child: it may still be
         # cleaning up after the previous run meanwhile.
-        request = protocol.load_request(self.submission.wire_units(), FILENAME,
-                                        [unit.bytecode for unit in self.submission.units])
+        load = request.load_request(self.submission.wire_units(), FILENAME,
+                                    [unit.bytecode for unit in self.submission.units])
         started = time.perf_counter()
         self.session = self.sandbox.session()
-        loaded = self.session.load(request)
+        loaded = self.session.load(load)
         if not self.loaded_once:
             self.loaded_once, self.load_errors = True, loaded.errors
         else:  # the wait for the sandbox's clean-up after the crash counts too
@@ -103,11 +103,11 @@ RELOAD_FAILED = "reload failed"
 _PENDING = TestResult(name="", visibility="public", status="error", score=0.0, max_score=0.0, message="")
 
 
-def _wire(planned: PlannedCase) -> protocol.EncodedCall:
+def _wire(planned: PlannedCase) -> request.EncodedCall:
     """A case's inputs in wire form, encoded once per plan and reused for every submission."""
     if planned.wire is None:
         case = planned.case
-        planned.wire = protocol.encode_call(
+        planned.wire = request.encode_call(
             case.args, case.kwargs, [index for index, value in enumerate(case.args) if _is_array(value)])
     return planned.wire
 

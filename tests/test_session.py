@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from grader.sandbox import ProcessSandbox, protocol
+from grader.sandbox import ProcessSandbox, request
 from grader.submission import from_python
 
 
@@ -16,14 +16,14 @@ def slow_add():
     sandbox = ProcessSandbox()
     session = sandbox.session()
     source = "import time\ndef slow_add(x):\n    time.sleep(x)\n    return x + 1\n"
-    assert session.load(protocol.load_request(from_python(source).wire_units(), "submission.py")).kind == "loaded"
+    assert session.load(request.load_request(from_python(source).wire_units(), "submission.py")).kind == "loaded"
     yield session
     session.close()
     sandbox.close()
 
 
 def _call(x: float, seconds: float) -> tuple:
-    return "slow_add", protocol.encode_call([x], {}, []), seconds
+    return "slow_add", request.encode_call([x], {}, []), seconds
 
 
 def test_an_answer_that_arrived_in_time_counts_even_when_read_late(slow_add):

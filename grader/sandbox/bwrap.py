@@ -29,7 +29,7 @@ from . import protocol
 from .session import ChildSession, Limits
 
 HERE = Path(__file__).parent
-STAGED = ("runner.py", "protocol.py", "npy.py", "zygote.py", "seccomp_filter.py")
+STAGED = ("runner.py", "protocol.py", "request.py", "npy.py", "zygote.py", "seccomp_filter.py")
 DEFAULT_RUNTIME = "/opt/grader/runtime/bin/python"
 NOBODY = 65534
 CONTROL_TIMEOUT = 15.0
@@ -103,7 +103,8 @@ class Zygote:
         if self.cgroup:
             self.cgroup.add_tree(self.process.pid)
         self.seccomp = bool(ready.get("seccomp"))
-        self._spawning = False  # a spawn whose reply is not read yet
+        self._unread_spawns = 0  # spawn requests whose reply is not read yet
+        self._next: ChildSession | None = None  # the next run's child, requested in advance
         self._resetting = False  # a reset whose reply is not read yet
         self._last_status: tuple[int | None, int | None] = (None, None)
         self.alive = True
@@ -155,11 +156,23 @@ class Zygote:
         return message
 
     def spawn(self) -> ChildSession:
-        """A session with a new child. The fork is not waited for: the parent
-        prepares the first message meanwhile, and the child reads it once it exists."""
+        """A session with a child that is ready, or being forked, by now.
+
+        The child for the next run is requested as soon as the previous run is
+        reset (see :meth:`request_reset`): the zygote forks it right after the
+        clean-up, and it sets up its limits while the grader reads the next
+        submission. Waiting for that reset to finish is what proves the
+        zygote still works."""
         self.finish_reset()
         if not self.alive:
             raise SandboxUnavailable("the sandbox worker could not clean up after the previous run")
+        if self._next is None:
+            self._next = self._request_child()
+        session, self._next = self._next, None
+        return session
+
+    def _request_child(self) -> ChildSession:
+        """Ask the zygote to fork a child on two new pipes (not waited for)."""
         to_child_r, to_child = os.pipe()
         from_child, from_child_w = os.pipe()
         for fd in (to_child, from_child):
@@ -176,13 +189,14 @@ class Zygote:
         finally:
             os.close(to_child_r)
             os.close(from_child_w)
-        self._spawning = True
+        self._unread_spawns += 1
         return ChildSession(to_child, from_child, ZygoteChild(self), self.limits)
 
     def request_reset(self) -> None:
         """Start a reset (kill everything in the sandbox but the zygote, wipe
-        scratch) without waiting for it. The zygote handles requests in
-        order, so nothing can be spawned before the reset is complete."""
+        scratch) without waiting for it, and ask for the next run's child. The
+        zygote handles requests in order, so that child is forked only once
+        the reset is complete."""
         if self._resetting or not self.alive:
             return
         try:
@@ -190,23 +204,31 @@ class Zygote:
             self._resetting = True
         except OSError:
             self.close()
+            return
+        try:
+            self._next = self._request_child()
+        except OSError:
+            pass  # closed: the next spawn reports it
 
     def finish_reset(self) -> tuple[int | None, int | None]:
         """Wait for the reset started last; the exit status of the child it ended."""
         if not self._resetting:
             return self._last_status
         self._resetting = False
-        unconfirmed, self._spawning = self._spawning, False
+        # The reset's reply follows the replies to the spawns sent before it;
+        # the spawn sent after it (the next child) is answered later.
+        earlier_spawns = self._unread_spawns - (self._next is not None)
         try:
-            if unconfirmed and self._receive().get("op") != "spawned":
-                raise ValueError("no child was started")
-            unconfirmed = False
+            for _ in range(earlier_spawns):
+                if self._receive().get("op") != "spawned":
+                    raise ValueError("no child was started")
+                self._unread_spawns -= 1
             reply = self._receive()
             if reply.get("op") != "clean":
                 raise ValueError("unexpected reply to a reset")
         except (OSError, ValueError) as error:
             self.close()  # a zygote that cannot reset is not trusted with another run
-            if unconfirmed:  # the grader's failure, not the submission's
+            if self._unread_spawns > (self._next is not None):  # the grader's failure, not the submission's
                 raise SandboxUnavailable(f"the sandbox worker could not start a child: {error}") from error
             self._last_status = (None, signal.SIGKILL)
             return self._last_status
@@ -217,6 +239,13 @@ class Zygote:
 
     def close(self) -> None:
         self.alive = False
+        if getattr(self, "_next", None) is not None:
+            upcoming, self._next = self._next, None
+            for fd in (upcoming._to_child, upcoming._from_child):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
         try:
             os.killpg(self.process.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError, AttributeError):

@@ -23,8 +23,23 @@ class NpyError(ValueError):
     """Bytes that are not an acceptable ``.npy`` array."""
 
 
+_WRITTEN: dict[tuple[np.dtype, tuple], bytes] = {}  # headers made before, by (dtype, shape)
+_READ: dict[bytes, tuple[np.dtype, tuple, bool]] = {}  # headers parsed and accepted before
+_CACHED = 1024  # entries per cache: the same few shapes cross again and again
+
+
 def npy_header(dtype: np.dtype, shape: tuple) -> bytes:
     """The ``.npy`` (version 1.0) header numpy would write for a C-ordered array."""
+    key = (dtype, shape)
+    header = _WRITTEN.get(key)
+    if header is None:
+        header = _make_header(dtype, tuple(shape))
+        if len(_WRITTEN) < _CACHED:
+            _WRITTEN[key] = header
+    return header
+
+
+def _make_header(dtype: np.dtype, shape: tuple) -> bytes:
     text = "{'descr': %r, 'fortran_order': False, 'shape': %r, }" % (dtype.str, tuple(shape))
     size = 10 + len(text) + 1
     text += " " * (-size % 64) + "\n"
@@ -39,7 +54,6 @@ def npy_header(dtype: np.dtype, shape: tuple) -> bytes:
 # The header numpy itself writes: {'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }
 _NPY_HEADER = re.compile(
     r"\{'descr': '([<>|=]?[a-zA-Z]\d{0,3})', 'fortran_order': (True|False), 'shape': \(((?:\d{1,12}, ?)*\d{0,12})\), \} *\n")
-_DTYPES: dict[str, np.dtype] = {}
 
 
 def load_npy(data) -> np.ndarray:
@@ -55,23 +69,12 @@ def load_npy(data) -> np.ndarray:
     if start > len(view) or length > MAX_NPY_HEADER:
         raise NpyError("malformed array: header runs past the data")
     text = bytes(view[8 + length_size:start])
-    match = _NPY_HEADER.fullmatch(text.decode("latin-1"))
-    if match:
-        descr, fortran, shape_text = match.groups()
-        dtype = _DTYPES.get(descr)
-        if dtype is None:
-            try:
-                dtype = np.dtype(descr)
-            except TypeError as error:
-                raise NpyError(f"malformed array: {type(error).__name__}") from error
-            if len(_DTYPES) < 256:
-                _DTYPES[descr] = dtype
-        shape = tuple(int(size) for size in shape_text.replace(" ", "").split(",") if size)
-        fortran_order = fortran == "True"
-    else:
-        shape, fortran_order, dtype = _numpy_header(view[:start], view[6])
-    if dtype.hasobject or dtype.fields is not None or dtype.kind not in ARRAY_KINDS or dtype.itemsize == 0:
-        raise NpyError(f"arrays of dtype {dtype} are not accepted")
+    known = _READ.get(text)
+    if known is None:
+        known = _parse_header(text, view[:start], view[6])
+        if len(_READ) < _CACHED and len(text) <= 256:  # what a child sends must not fill memory
+            _READ[text] = known
+    dtype, shape, fortran_order = known
     count = 1
     for size in shape:
         count *= size
@@ -82,6 +85,24 @@ def load_npy(data) -> np.ndarray:
         return array.reshape(shape[::-1]).transpose() if fortran_order else array.reshape(shape)
     except Exception as error:  # noqa: BLE001 - sizes numpy cannot represent, and the like
         raise NpyError(f"malformed array: {type(error).__name__}") from error
+
+
+def _parse_header(text: bytes, head: memoryview, major: int) -> tuple[np.dtype, tuple, bool]:
+    """(dtype, shape, fortran order) of an acceptable header; NpyError otherwise."""
+    match = _NPY_HEADER.fullmatch(text.decode("latin-1"))
+    if match:
+        descr, fortran, shape_text = match.groups()
+        try:
+            dtype = np.dtype(descr)
+        except TypeError as error:
+            raise NpyError(f"malformed array: {type(error).__name__}") from error
+        shape = tuple(int(size) for size in shape_text.replace(" ", "").split(",") if size)
+        fortran_order = fortran == "True"
+    else:
+        shape, fortran_order, dtype = _numpy_header(head, major)
+    if dtype.hasobject or dtype.fields is not None or dtype.kind not in ARRAY_KINDS or dtype.itemsize == 0:
+        raise NpyError(f"arrays of dtype {dtype} are not accepted")
+    return dtype, shape, fortran_order
 
 
 def _numpy_header(head: memoryview, major: int) -> tuple[tuple, bool, np.dtype]:

@@ -10,7 +10,7 @@ import json
 import os
 from dataclasses import dataclass
 
-from . import protocol
+from . import request
 from .session import ChildSession
 
 PROBE = r'''
@@ -59,7 +59,7 @@ class Layer:
 
 
 def probe(session: ChildSession, secret_paths: list[str]) -> dict:
-    loaded = session.load(protocol.load_request([{"source": PROBE, "line_offset": 0}], "probe.py"))
+    loaded = session.load(request.load_request([{"source": PROBE, "line_offset": 0}], "probe.py"))
     if loaded.kind != "loaded" or loaded.errors:
         raise RuntimeError(f"the probe did not load: {loaded.kind} {loaded.errors}")
     outcome = session.call("probe", [list(secret_paths)], {}, [], 30.0)

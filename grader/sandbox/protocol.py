@@ -1,10 +1,11 @@
-"""The wire format between the trusted parent and the child that runs student code.
+"""The wire format of what the child that runs student code sends back (replies).
 
 A message is one frame: a 4-byte big-endian length, then a payload made of a
 JSON header and the binary blobs it refers to. Values travel as a small tagged
 tree of plain data; arrays travel as ``.npy`` bytes that are always read back
 with ``allow_pickle=False``. Nothing here ever unpickles, imports or calls
-anything that came over the wire.
+anything that came over the wire. (What the parent sends the child is in
+``request``.)
 
 This module is imported by the child runner, so it may import only the standard
 library and numpy.
@@ -12,12 +13,9 @@ library and numpy.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import marshal
 import os
 import struct
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -37,10 +35,10 @@ MAX_STR = 10_000
 MAX_INT_DIGITS = 4_000
 PIPE_BYTES = 1 << 20
 MAX_HEADER_BYTES = 1 << 20  # a reply's JSON header; values beyond it travel as blobs
-# Bytecode crosses only between interpreters that agree on its format.
-BYTECODE_MAGIC = importlib.util.MAGIC_NUMBER.hex()
 
 _LEN = struct.Struct(">I")
+# One encoder for every frame (json.dumps with options builds a new one per call).
+_JSON = json.JSONEncoder(allow_nan=False, separators=(",", ":"), check_circular=False)
 
 
 class ProtocolError(Exception):
@@ -156,32 +154,6 @@ def type_name(kind: type) -> str:
     return text[:200]
 
 
-def load_request(units: list[dict], filename: str, bytecode: list | None = None) -> tuple[dict, list]:
-    """The ``load`` request. Each unit is compiled here (compiling runs
-    nothing) and crosses as bytecode, which a fresh fork with cold caches
-    loads faster than it compiles; the child compiles the source itself when
-    its interpreter reads bytecode differently. ``bytecode``: the units'
-    code already compiled (under ``filename``), where the caller has it."""
-    units, blobs = [dict(unit) for unit in units], []
-    for index, unit in enumerate(units):
-        code = (bytecode[index] if bytecode and index < len(bytecode) else None) or compiled(
-            unit["source"], unit.get("line_offset", 0), filename)
-        if code is not None:
-            unit["code"] = len(blobs)
-            blobs.append(code)
-    return {"kind": "load", "units": units, "filename": filename, "magic": BYTECODE_MAGIC}, blobs
-
-
-def compiled(source: str, line_offset: int, filename: str) -> bytes | None:
-    """A module unit as marshalled bytecode, exactly as the child would compile
-    it (line numbers kept by padding); None when it does not compile."""
-    try:
-        code = compile("\n" * line_offset + source, filename, "exec", dont_inherit=True, optimize=0)
-        return marshal.dumps(code)
-    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
-        return None
-
-
 # --------------------------------------------------------------------- decoding
 
 
@@ -237,43 +209,13 @@ def _typed(value: Any, kind: type) -> Any:
     return value
 
 
-@dataclass(frozen=True)
-class EncodedCall:
-    """A call's inputs in wire form, made once and sent to many children."""
-
-    args: list
-    kwargs: dict
-    watch: list[int]
-    blobs: list
-
-
-def encode_call(args: list, kwargs: dict, watch: list[int]) -> EncodedCall:
-    blobs: list = []
-    return EncodedCall(
-        args=[encode_value(value, blobs) for value in args],
-        kwargs={name: encode_value(value, blobs) for name, value in kwargs.items()},
-        watch=list(watch), blobs=blobs,
-    )
-
-
-def calls_message(calls: list[tuple[str, EncodedCall]]) -> tuple[dict, list]:
-    """One ``calls`` request of (function name, inputs) pairs: each call's blob
-    indices count from its ``base``."""
-    requests, blobs = [], []
-    for function, encoded in calls:
-        requests.append({"function": function, "args": encoded.args, "kwargs": encoded.kwargs,
-                         "watch": encoded.watch, "base": len(blobs)})
-        blobs.extend(encoded.blobs)
-    return {"kind": "calls", "calls": requests}, blobs
-
-
 # ----------------------------------------------------------------------- frames
 
 
 def segments(header: dict, blobs, max_header: int = MAX_FRAME_BYTES) -> list:
     blobs = [blob if isinstance(blob, tuple) else (blob,) for blob in blobs]
     sizes = [sum(memoryview(part).nbytes for part in blob) for blob in blobs]
-    head = json.dumps(dict(header, blobs=sizes), allow_nan=False, separators=(",", ":")).encode()
+    head = _JSON.encode(dict(header, blobs=sizes)).encode()
     if len(head) > max_header:
         raise HeaderTooLarge("message header too large")
     total = _LEN.size + len(head) + sum(sizes)
@@ -342,26 +284,6 @@ def drop_written(pending: list[memoryview], written: int) -> None:
         else:
             pending[0] = pending[0][written:]
             written = 0
-
-
-def read_into(fd: int, buffer: memoryview) -> None:
-    """Fill ``buffer`` from a blocking fd."""
-    while len(buffer):
-        count = os.readv(fd, [buffer])
-        if not count:
-            raise EOFError("channel closed")
-        buffer = buffer[count:]
-
-
-def read_message(fd: int) -> tuple[dict, list[memoryview]]:
-    prefix = bytearray(_LEN.size)
-    read_into(fd, memoryview(prefix))
-    (size,) = _LEN.unpack(prefix)
-    if size > MAX_FRAME_BYTES:
-        raise ProtocolError("message too large")
-    payload = bytearray(size)
-    read_into(fd, memoryview(payload))
-    return unpack(payload)
 
 
 def widen_pipe(fd: int) -> None:

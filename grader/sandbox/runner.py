@@ -5,10 +5,10 @@ nothing about exercises, expected values or scoring: it receives source code
 and call inputs, and sends back what the student's code returned or raised.
 Every verdict is made by the parent.
 
-Conversation (frames, see ``protocol``):
-  parent -> {"kind": "load", "units": [{"source", "line_offset"}], "filename"}
+Conversation (requests, see ``request``; replies, see ``protocol``):
+  parent -> {"kind": "load", "units": [{"source", "line_offset", "code"}], "filename", "magic"}
   child  -> {"kind": "loaded", "errors": [...]}
-  parent -> {"kind": "calls", "calls": [{"function", "args", "kwargs", "watch", "base"}, ...]}
+  parent -> {"kind": "calls", "calls": [(function, args, kwargs, watch, base), ...]}
   child  -> per call, as it finishes:
             {"kind": "returned", "value", "watched"} | {"kind": "raised", ...} | {"kind": "missing"}
 """
@@ -28,9 +28,10 @@ import types
 import numpy as np
 
 if __package__:
-    from . import protocol
+    from . import protocol, request
 else:  # started as a plain script inside the sandbox
     import protocol  # type: ignore[no-redef]
+    import request  # type: ignore[no-redef]
 
 MAX_CAPTURED_OUTPUT = 8 * 1024
 MAX_MESSAGE_CHARS = 500
@@ -170,13 +171,14 @@ def _next_statement(text: str, failed_line: int) -> int | None:
     return None
 
 
-def call(namespace: dict, name: str, request: dict, blobs: list, filename: str) -> tuple[dict, list]:
+def call(namespace: dict, order: tuple, blobs: list, filename: str) -> tuple[dict, list]:
+    """One call of a ``calls`` request: (function, args, kwargs, watch, base)."""
+    name, arg_nodes, kwarg_nodes, watch, base = order
     function = namespace.get(name)
     if function is None or not callable(function):
         return {"kind": "missing"}, []
-    args = [protocol.decode_value(node, blobs) for node in request["args"]]
-    kwargs = {key: protocol.decode_value(node, blobs) for key, node in request["kwargs"].items()}
-    watch = request.get("watch", [])
+    args = [request.decode_input(node, blobs, base) for node in arg_nodes]
+    kwargs = {key: request.decode_input(node, blobs, base) for key, node in kwarg_nodes.items()}
     before = {index: _snapshot(args[index]) for index in watch if type(args[index]) is np.ndarray}
     out: list = []
     started = time.perf_counter()
@@ -208,20 +210,20 @@ def serve(read_fd: int, write_fd: int) -> None:
     filename = "submission.py"
     while True:
         try:
-            header, blobs = protocol.read_message(read_fd)
+            header, blobs = request.read(read_fd)
         except EOFError:
             return
         kind = header.get("kind")
         if kind == "load":
             filename = header.get("filename", filename)
-            codes = [bytes(blob) for blob in blobs] if header.get("magic") == protocol.BYTECODE_MAGIC else None
+            codes = [bytes(blob) for blob in blobs] if header.get("magic") == request.BYTECODE_MAGIC else None
             namespace, errors = load_module(header["units"], filename, codes)
             _reply(write_fd, captured, {"kind": "loaded", "errors": errors}, [])
         elif kind == "calls":
             # One request, one reply per call as each finishes: the parent
             # times every call from the previous reply.
-            for request in header["calls"]:
-                reply, out = call(namespace, request["function"], request, blobs[request["base"]:], filename)
+            for order in header["calls"]:
+                reply, out = call(namespace, order, blobs, filename)
                 _reply(write_fd, captured, reply, out)
         else:
             return

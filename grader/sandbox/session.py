@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Protocol
 
-from . import protocol
+from . import protocol, request
 
 _LEN = struct.Struct(">I")
 _PAUSES = (0.0002, 0.0005, 0.001, 0.002, 0.002)  # before falling back to a blocking wait
@@ -103,15 +103,14 @@ class ChildSession:
 
     # ----------------------------------------------------------------- requests
 
-    def load(self, request: tuple[dict, list]) -> Outcome:
-        """Run a module in the child: ``request`` is made by :func:`protocol.load_request`."""
-        header, blobs = request
-        return next(self._exchange(header, blobs, [self.limits.load_seconds]))
+    def load(self, load_request: tuple[dict, list]) -> Outcome:
+        """Run a module in the child: ``load_request`` is made by :func:`request.load_request`."""
+        return next(self._exchange(request.frame(*load_request), [self.limits.load_seconds]))
 
     def call(self, function: str, args: list, kwargs: dict, watch: list[int], seconds: float) -> Outcome:
-        return next(self.call_many([(function, protocol.encode_call(args, kwargs, watch), seconds)]))
+        return next(self.call_many([(function, request.encode_call(args, kwargs, watch), seconds)]))
 
-    def call_many(self, calls: list[tuple[str, protocol.EncodedCall, float]]) -> Iterator[Outcome]:
+    def call_many(self, calls: list[tuple[str, request.EncodedCall, float]]) -> Iterator[Outcome]:
         """Send every (function, inputs, seconds) call at once; yield each
         outcome as the child finishes it.
 
@@ -119,17 +118,17 @@ class ChildSession:
         answered. After a timeout, a crash or a protocol error the child is
         gone and nothing more is yielded.
         """
-        header, blobs = protocol.calls_message([(function, encoded) for function, encoded, _ in calls])
-        return self._exchange(header, blobs, [seconds for _, _, seconds in calls])
+        frame = request.calls_frame([(function, encoded) for function, encoded, _ in calls])
+        return self._exchange(frame, [seconds for _, _, seconds in calls])
 
-    def _exchange(self, header: dict, blobs: list, seconds: list[float]) -> Iterator[Outcome]:
+    def _exchange(self, frame: list, seconds: list[float]) -> Iterator[Outcome]:
         """Send the request now; the replies are read as the iterator is consumed
         (so the caller can do other work while the child runs)."""
         if not self.alive:
             return iter([Outcome("crashed", detail="the child had already stopped")])
         started = time.perf_counter()
         try:
-            self._send(protocol.segments(header, blobs), started + max(seconds[0], SEND_SECONDS))
+            self._send(frame, started + max(seconds[0], SEND_SECONDS))
         except TimeoutError:
             self.kill()
             return iter([Outcome("timeout", seconds=time.perf_counter() - started)])

@@ -16,6 +16,7 @@ Only the standard library, numpy and (optionally) pyseccomp are imported here.
 from __future__ import annotations
 
 import ctypes
+import gc
 import json
 import os
 import signal
@@ -179,6 +180,10 @@ def main() -> None:
     global SECCOMP_PROGRAM
     if seccomp_filter.available():
         SECCOMP_PROGRAM = seccomp_filter.compile_filter()
+    # Everything alive now is shared with every child: the collector need
+    # never visit it there (a visit writes to each object, copying its page).
+    gc.collect()
+    gc.freeze()
     _send(control, {"op": "ready", "seccomp": SECCOMP_PROGRAM is not None, "pid": os.getpid()})
     child: int | None = None
     while True:

@@ -23,7 +23,7 @@ from grader.catalog.plan import AssignmentPlan
 from grader.report import Report
 from conftest import submission_source
 from grader.engine import grade
-from grader.sandbox import BwrapSandbox, Outcome, protocol, unavailable_reason
+from grader.sandbox import BwrapSandbox, Outcome, request, unavailable_reason
 from grader.submission import from_python
 
 # Every attack needs the real isolated backend: without it each module is skipped, saying why.
@@ -46,7 +46,7 @@ def run_source(sandbox: BwrapSandbox, source: str, function: str = "probe", args
     """Load ``source`` in a fresh child of ``sandbox`` and call ``function(*args)`` once."""
     session = sandbox.session()
     try:
-        loaded = session.load(protocol.load_request(from_python(source).wire_units(), "submission.py"))
+        loaded = session.load(request.load_request(from_python(source).wire_units(), "submission.py"))
         if loaded.kind != "loaded":
             return loaded
         assert not loaded.errors, loaded.errors
@@ -181,13 +181,43 @@ def zygote_pids() -> set[int]:
     return {p["pid"] for bwrap, members in sandbox_pids().items() for p in members if p["ppid"] == bwrap}
 
 
+def _pipes(pid: int | str) -> set[str]:
+    """The pipes a process has open, as "pipe:[inode]"."""
+    found = set()
+    try:
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if target.startswith("pipe:"):
+                found.add(target)
+    except OSError:
+        pass
+    return found
+
+
+def _next_child(process: dict, zygote: int, ours: set[str]) -> bool:
+    """The child a zygote forks right after a reset, for the next run: it holds
+    pipes that only this grader process and that child have, made after the
+    run (nothing of the run can hold them)."""
+    return process["ppid"] == zygote and bool(_pipes(process["pid"]) & ours)
+
+
 def assert_only_zygotes_left() -> None:
-    """After a run, each sandbox namespace holds its zygote and nothing else, and no
-    process of the sandbox user lives in the host's PID namespace (bwrap aside)."""
+    """After a run, each sandbox namespace holds its zygote and, at most, the
+    fresh child waiting for the next run; nothing else. No process of the
+    sandbox user lives in the host's PID namespace (bwrap aside)."""
     # A run's end starts the zygote's reset without waiting for it: give it a moment.
     deadline = time.monotonic() + 3
     while True:
-        extra = {bwrap: [p for p in members if p["ppid"] != bwrap] for bwrap, members in sandbox_pids().items()}
+        ours = _pipes("self")
+        extra = {}
+        for bwrap, members in sandbox_pids().items():
+            zygotes = {p["pid"] for p in members if p["ppid"] == bwrap}
+            others = [p for p in members if p["ppid"] != bwrap]
+            waiting = [p for p in others if any(_next_child(p, zygote, ours) for zygote in zygotes)]
+            extra[bwrap] = [p for p in others if p not in waiting[:1]]
         extra = {bwrap: found for bwrap, found in extra.items() if found}
         if not extra or time.monotonic() > deadline:
             break

@@ -82,7 +82,7 @@ def test_exiting_mid_case_is_never_a_pass(exit_call, expected, sandbox, course, 
         import builtins
         _type = builtins.type
         builtins.type = lambda *a: int if len(a) == 1 else _type(*a)
-    """, {"wrong_value", "crashed"}, id="builtins-type"),
+    """, {"wrong_value"}, id="builtins-type"),
     pytest.param("""
         import json
         _dumps = json.dumps

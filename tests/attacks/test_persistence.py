@@ -191,7 +191,7 @@ def test_notebook_shell_escapes_and_magics_never_run(sandbox, course, full_plan,
         f"%sx touch {marker}sx",
         f"if True:\n    !touch {marker}indented\n    %system touch {marker}indented-magic",
         f"%%writefile {marker}writefile.py\nimport os\nos.system('touch {marker}written')",
-        f"%%capture\nimport os",  # a cell magic whose body is Python: the body runs, in the sandbox
+        "%%capture\nimport os",  # a cell magic whose body is Python: the body runs, in the sandbox
         f"get_ipython().system('touch {marker}ipython')",
         "import os\n\n\ndef dense_param_count(in_features, out_features, bias=True):\n"
         f"    ran = [name for name in os.listdir('/tmp/work') if name.startswith('ran-')]\n"
@@ -366,7 +366,7 @@ def test_a_zygote_too_slow_to_clean_up_is_replaced_not_fatal(private_sandbox, co
     submission gets a fresh zygote rather than an error."""
     before = zygote_pids()
     (zygote,) = private_sandbox._all
-    zygote.control.settimeout(0.3)
+    zygote.control.settimeout(0.1)
     source = dense_with("global _done\nif not _done:\n    _done = True\n"
                         "    end = time.time() + 1.0\n    count = 0\n"
                         "    while time.time() < end:\n"

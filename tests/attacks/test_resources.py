@@ -163,7 +163,7 @@ def test_thread_bomb_stops_at_the_task_limit(sandbox, full_plan):
     pytest.param("text = 'x'\nfor _ in range(40):\n    text += text\nreturn len(text)", id="string-doubling"),
 ])
 def test_memory_bomb_is_a_memory_limit_and_the_grader_keeps_working(bomb, sandbox, public_plan):
-    source = f"import numpy as np\n\n\ndef dense_param_count(in_features, out_features, bias=True):\n" + \
+    source = "import numpy as np\n\n\ndef dense_param_count(in_features, out_features, bias=True):\n" + \
         "\n".join("    " + line for line in bomb.splitlines()) + "\n"
     plan = single_exercise(public_plan, DENSE, time_seconds=5.0, total_seconds=10.0)
     report = grade(from_python(source), plan, sandbox=sandbox, lang="en")
