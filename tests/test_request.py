@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import math
 import os
+import socket
 import threading
 
 import numpy as np
@@ -12,21 +14,31 @@ import pytest
 from grader.sandbox import request
 
 
-def _through_a_pipe(calls: list[tuple[str, request.EncodedCall]]) -> tuple[dict, list]:
-    """Write the frame from one end of a pipe, read it with the child's reader."""
-    read_fd, write_fd = os.pipe()
-    frame = b"".join(bytes(part) for part in request.calls_frame(calls))
-    writer = threading.Thread(target=lambda: (os.write(write_fd, frame), os.close(write_fd)))
+def _send(frame: request.Frame) -> tuple[dict, list]:
+    """Send a frame from the parent's end of a channel, read it with the child's reader."""
+    child_end, parent_end = request.channel()
+    data = b"".join(bytes(part) for part in frame.parts)
+
+    def send() -> None:
+        with socket.socket(fileno=parent_end) as channel:
+            sent = socket.send_fds(channel, [data], list(frame.fds)) if frame.fds else 0
+            channel.sendall(data[sent:])
+
+    writer = threading.Thread(target=send)
     writer.start()
     try:
-        return request.read(read_fd)
+        return request.read(child_end)
     finally:
         writer.join()
-        os.close(read_fd)
+        os.close(child_end)
+
+
+def _through_a_channel(calls: list[tuple[str, request.EncodedCall]]) -> tuple[dict, list]:
+    return _send(request.calls_frame(calls))
 
 
 def _inputs(args: list, kwargs: dict | None = None) -> tuple[list, dict]:
-    header, blobs = _through_a_pipe([("f", request.encode_call(args, kwargs or {}, []))])
+    header, blobs = _through_a_channel([("f", request.encode_call(args, kwargs or {}, []))])
     (function, arg_nodes, kwarg_nodes, watch, base), = header["calls"]
     assert function == "f" and base == 0
     return ([request.decode_input(node, blobs, base) for node in arg_nodes],
@@ -70,7 +82,7 @@ def test_two_calls_never_share_an_input_object():
     same = [1, 2]
     calls = [("f", request.encode_call([same, np.arange(3.0)], {}, [])),
              ("f", request.encode_call([same, np.arange(3.0)], {}, []))]
-    header, blobs = _through_a_pipe(calls)
+    header, blobs = _through_a_channel(calls)
     first, second = ([request.decode_input(node, blobs, order[4]) for node in order[1]] for order in header["calls"])
     first[0].append(3)
     first[1][0] = 99.0
@@ -96,3 +108,31 @@ def test_a_closed_channel_is_end_of_file():
             request.read(read_fd)
     finally:
         os.close(read_fd)
+
+
+@pytest.mark.skipif(not hasattr(os, "memfd_create"), reason="this system has no memory files")
+def test_inputs_in_a_shared_memory_file_stay_pristine_for_the_next_child():
+    calls = [("f", request.encode_call([np.arange(1000.0)], {}, [0]))]
+    frame = request.calls_frame(calls)
+    assert frame.fds, "a batch of array inputs travels in a memory file"
+    header, blobs = _send(frame)
+    assert header["shared"]
+    (first,), _ = [request.decode_input(node, blobs, 0) for node in header["calls"][0][1]], None
+    first[:] = -1.0  # the first child writes to its input: its own copy of the page
+    header, blobs = _send(frame)
+    again = request.decode_input(header["calls"][0][1][0], blobs, 0)
+    assert np.array_equal(again, np.arange(1000.0))
+    (fd,) = frame.fds
+    with pytest.raises(PermissionError):
+        os.write(fd, b"x")  # sealed: whoever holds it cannot change it
+    seals = fcntl.fcntl(fd, fcntl.F_GET_SEALS)
+    assert seals & fcntl.F_SEAL_WRITE and seals & fcntl.F_SEAL_SHRINK and seals & fcntl.F_SEAL_GROW
+
+
+def test_inputs_sent_inline_arrive_aligned_and_equal():
+    inputs = request.encode_call([np.arange(7.0), np.arange(5, dtype=np.int16), np.arange(3.0)], {}, [])
+    header, blobs = _send(request.frame(*request.calls_message([("f", inputs)])))
+    assert not header["shared"]
+    arrays = [request.decode_input(node, blobs, 0) for node in header["calls"][0][1]]
+    assert all(array.flags.aligned and array.ctypes.data % request.ALIGN == 0 for array in arrays)
+    assert np.array_equal(arrays[0], np.arange(7.0)) and np.array_equal(arrays[2], np.arange(3.0))

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from . import cgroups
 from .process import PASSED_ENV
-from . import protocol
+from . import protocol, request
 from .session import ChildSession, Limits
 
 HERE = Path(__file__).parent
@@ -172,15 +172,14 @@ class Zygote:
         return session
 
     def _request_child(self) -> ChildSession:
-        """Ask the zygote to fork a child on two new pipes (not waited for)."""
-        to_child_r, to_child = os.pipe()
+        """Ask the zygote to fork a child on a new request channel and reply pipe (not waited for)."""
+        to_child_r, to_child = request.channel()
         from_child, from_child_w = os.pipe()
-        for fd in (to_child, from_child):
-            protocol.widen_pipe(fd)
-        request = {"op": "spawn", "rlimits": dict(self.limits.rlimits(), RLIMIT_NPROC=self.limits.processes),
-                   "seccomp": True}
+        protocol.widen_pipe(from_child)
+        order = {"op": "spawn", "rlimits": dict(self.limits.rlimits(), RLIMIT_NPROC=self.limits.processes),
+                 "seccomp": True}
         try:
-            socket.send_fds(self.control, [json.dumps(request).encode()], [to_child_r, from_child_w])
+            socket.send_fds(self.control, [json.dumps(order).encode()], [to_child_r, from_child_w])
         except OSError:
             for fd in (to_child, from_child):
                 os.close(fd)

@@ -16,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import protocol
+from . import protocol, request
 from .session import ChildSession, Limits
 
 RUNNER = Path(__file__).with_name("runner.py")
@@ -63,10 +63,9 @@ class ProcessSandbox:
 
     def session(self) -> ChildSession:
         workdir = tempfile.mkdtemp(prefix="grader-run-")
-        to_child_r, to_child = os.pipe()
+        to_child_r, to_child = request.channel()
         from_child, from_child_w = os.pipe()
-        for fd in (to_child, from_child):
-            protocol.widen_pipe(fd)
+        protocol.widen_pipe(from_child)
         env = dict(CHILD_ENV, HOME=workdir, TMPDIR=workdir)
         env.update({name: os.environ[name] for name in PASSED_ENV if name in os.environ})
         try:

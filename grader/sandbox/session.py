@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import select
 import signal
+import socket
 import struct
 import time
 from dataclasses import dataclass, field
@@ -121,7 +122,7 @@ class ChildSession:
         frame = request.calls_frame([(function, encoded) for function, encoded, _ in calls])
         return self._exchange(frame, [seconds for _, _, seconds in calls])
 
-    def _exchange(self, frame: list, seconds: list[float]) -> Iterator[Outcome]:
+    def _exchange(self, frame: request.Frame, seconds: list[float]) -> Iterator[Outcome]:
         """Send the request now; the replies are read as the iterator is consumed
         (so the caller can do other work while the child runs)."""
         if not self.alive:
@@ -169,10 +170,11 @@ class ChildSession:
                 self.kill()
                 return
 
-    def _send(self, parts: list, deadline: float) -> None:
-        """Write a whole frame, never blocking past ``deadline`` (a child that
-        stops reading must not hang the grader)."""
-        pending = [view for view in (memoryview(part).cast("B") for part in parts) if len(view)]
+    def _send(self, frame: request.Frame, deadline: float) -> None:
+        """Write a whole frame, its file descriptors with its first bytes, never
+        blocking past ``deadline`` (a child that stops reading must not hang the grader)."""
+        pending = [view for view in (memoryview(part).cast("B") for part in frame.parts) if len(view)]
+        fds = frame.fds
         while pending:
             remaining = deadline - time.perf_counter()
             if remaining <= 0:
@@ -180,9 +182,18 @@ class ChildSession:
             if not self._write_poll.poll(max(1, int(remaining * 1000))):
                 continue
             try:
-                protocol.drop_written(pending, os.writev(self._to_child, pending[:1024]))
+                if fds:
+                    with socket.socket(fileno=self._to_child) as channel:
+                        try:
+                            written = socket.send_fds(channel, pending[:1024], fds)
+                        finally:
+                            channel.detach()
+                    fds = ()
+                else:
+                    written = os.writev(self._to_child, pending[:1024])
             except BlockingIOError:
                 continue
+            protocol.drop_written(pending, written)
 
     def _decode(self, payload: bytes, elapsed: float) -> Outcome:
         header, blobs = protocol.unpack(payload, protocol.MAX_HEADER_BYTES)

@@ -67,6 +67,10 @@ def _child(control: socket.socket, read_fd: int, write_fd: int, request: dict) -
         signal.signal(signal.SIGINT, signal.default_int_handler)
         for number in (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2, signal.SIGALRM):
             signal.signal(number, signal.SIG_DFL)
+        # Until its request arrives the child is idle: it touches now what a run
+        # touches, so that the copy-on-write faults of the fork are paid here.
+        _warm_up_numpy()
+        runner.rehearse()
         runner.serve(read_fd, write_fd)
     except BaseException:  # noqa: BLE001 - a child must never fall back into the zygote's loop
         pass
