@@ -118,8 +118,11 @@ def encode_value(value: Any, blobs: list[bytes], depth: int = 0) -> dict:
 def _encode_array(array: np.ndarray, blobs: list, tag: str, kind: type) -> dict:
     if array.dtype.hasobject or array.dtype.fields is not None or array.dtype.kind not in ARRAY_KINDS:
         return {"t": "unsupported", "type": f"{type_name(kind)} of dtype {array.dtype}"}
-    # A plain C-ordered copy: a subclass or a view never crosses as itself.
-    plain = np.array(array, copy=True, subok=False, order="C")
+    # A plain C-ordered array: a subclass or a strided view never crosses as itself.
+    if kind is np.ndarray and array.flags.c_contiguous:
+        plain = array
+    else:
+        plain = np.array(array, copy=True, subok=False, order="C")
     try:
         data = memoryview(plain).cast("B")
     except (TypeError, ValueError):  # dtypes memoryview cannot express
@@ -213,15 +216,27 @@ def _typed(value: Any, kind: type) -> Any:
 
 
 def segments(header: dict, blobs, max_header: int = MAX_FRAME_BYTES) -> list:
-    blobs = [blob if isinstance(blob, tuple) else (blob,) for blob in blobs]
-    sizes = [sum(memoryview(part).nbytes for part in blob) for blob in blobs]
-    head = _JSON.encode(dict(header, blobs=sizes)).encode()
+    return _framed(header, blobs, max_header)[0]
+
+
+def _framed(header: dict, blobs, max_header: int) -> tuple[list, int]:
+    """A frame's parts (length, header, blob parts) and its size in bytes."""
+    parts: list = [b"", b""]
+    sizes = []
+    for blob in blobs:
+        size = 0
+        for part in (blob if type(blob) is tuple else (blob,)):
+            size += memoryview(part).nbytes
+            parts.append(part)
+        sizes.append(size)
+    head = _JSON.encode(dict(header, blobs=sizes) if sizes else header).encode()
     if len(head) > max_header:
         raise HeaderTooLarge("message header too large")
     total = _LEN.size + len(head) + sum(sizes)
     if total > MAX_FRAME_BYTES:
         raise ProtocolError("message too large")
-    return [_LEN.pack(total) + _LEN.pack(len(head)), head, *(part for blob in blobs for part in blob)]
+    parts[0], parts[1] = _LEN.pack(total) + _LEN.pack(len(head)), head
+    return parts, total + _LEN.size
 
 
 def blob_bytes(blob) -> bytes:
@@ -270,10 +285,21 @@ def unpack(payload, max_header: int = MAX_FRAME_BYTES) -> tuple[dict, list[memor
 
 def write_message(fd: int, header: dict, blobs=(), max_header: int = MAX_FRAME_BYTES) -> None:
     """Write one frame with writev: array data goes from its own memory to the pipe."""
-    pending = [memoryview(part).cast("B") for part in segments(header, blobs, max_header)]
-    pending = [part for part in pending if len(part)]
+    parts, size = _framed(header, blobs, max_header)
+    if len(parts) <= 1024:
+        written = os.writev(fd, parts)
+        if written == size:
+            return
+        parts = _unwritten(parts, written)
+    pending = [part for part in (memoryview(part).cast("B") for part in parts) if len(part)]
     while pending:
         drop_written(pending, os.writev(fd, pending[:1024]))
+
+
+def _unwritten(parts: list, written: int) -> list:
+    pending = [memoryview(part).cast("B") for part in parts]
+    drop_written(pending, written)
+    return pending
 
 
 def drop_written(pending: list[memoryview], written: int) -> None:

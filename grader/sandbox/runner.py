@@ -177,8 +177,9 @@ def call(namespace: dict, order: tuple, blobs: list, filename: str) -> tuple[dic
     function = namespace.get(name)
     if function is None or not callable(function):
         return {"kind": "missing"}, []
-    args = [request.decode_input(node, blobs, base) for node in arg_nodes]
-    kwargs = {key: request.decode_input(node, blobs, base) for key, node in kwarg_nodes.items()}
+    decode = request.decode_input
+    args = [decode(node, blobs, base) for node in arg_nodes]
+    kwargs = {key: decode(node, blobs, base) for key, node in kwarg_nodes.items()} if kwarg_nodes else {}
     before = {index: _snapshot(args[index]) for index in watch if type(args[index]) is np.ndarray}
     out: list = []
     started = time.perf_counter()
@@ -242,8 +243,9 @@ def serve(read_fd: int, write_fd: int) -> None:
 
 
 def _reply(write_fd: int, captured: CappedText, reply: dict, out: list) -> None:
-    text, truncated, total = captured.take()
-    reply.update(output=text, output_truncated=truncated, output_bytes=total)
+    if captured.total:  # (what was not printed is left out: the parent reads its absence as nothing)
+        text, truncated, total = captured.take()
+        reply.update(output=text, output_truncated=truncated, output_bytes=total)
     try:
         protocol.write_message(write_fd, reply, out, protocol.MAX_HEADER_BYTES)
         return

@@ -140,7 +140,7 @@ class ChildSession:
     def _replies(self, seconds: list[float], started: float) -> Iterator[Outcome]:
         for number, allowed in enumerate(seconds):
             try:
-                payload = self._read_frame(started + allowed)
+                payload = self._read_frame(started + allowed, last=number == len(seconds) - 1)
             except TimeoutError:
                 self.kill()
                 yield Outcome("timeout", seconds=time.perf_counter() - started)
@@ -226,7 +226,7 @@ class ChildSession:
             return Outcome("protocol_error", detail="the returned value is too large to send", **common)
         raise protocol.ProtocolError("unknown reply")
 
-    def _read_frame(self, deadline: float) -> memoryview:
+    def _read_frame(self, deadline: float, last: bool = False) -> memoryview:
         """One whole frame from the child, or TimeoutError at the deadline.
 
         Both lengths are checked before the payload is allocated."""
@@ -234,7 +234,7 @@ class ChildSession:
         if ready is not None:
             return ready
         prefix = bytearray(_LEN.size)
-        self._fill(memoryview(prefix), deadline)
+        self._fill(memoryview(prefix), deadline, last)
         (size,) = _LEN.unpack(prefix)
         _check_lengths(size)
         self._fill(memoryview(prefix), deadline)
@@ -273,7 +273,7 @@ class ChildSession:
         except OSError:
             return False
 
-    def _fill(self, buffer: memoryview, deadline: float) -> None:
+    def _fill(self, buffer: memoryview, deadline: float, last: bool = False) -> None:
         """Fill ``buffer`` from the child: small replies are read many at a
         time into an inbox (one system call for several), large ones straight
         into their buffer."""
@@ -287,7 +287,7 @@ class ChildSession:
             if time.perf_counter() >= deadline:
                 if not self._poll.poll(0):
                     raise TimeoutError  # (what arrived in time counts, even when read late)
-            elif not self._wait_readable(deadline):
+            elif not self._wait_readable(deadline, last):
                 continue
             if len(buffer) >= _INBOX_BYTES:
                 count = os.readv(self._from_child, [buffer])
@@ -303,14 +303,16 @@ class ChildSession:
             buffer = buffer[count:]
             self._inbox, self._inbox_at = data, count
 
-    def _wait_readable(self, deadline: float) -> bool:
+    def _wait_readable(self, deadline: float, last: bool = False) -> bool:
         """Whether the child's pipe has data, waiting at most until ``deadline``.
 
         A few short sleeps come first, and only then a blocking poll: a reader
         asleep in poll costs the child a wakeup (tens of microseconds here) for
         every reply, while replies that pile up during a sleep are read in one go.
+        For the ``last`` reply of a request nothing can pile up, and a sleep
+        would only make the grader notice it late: it polls at once.
         """
-        for pause in _PAUSES:
+        for pause in () if last else _PAUSES:
             if self._poll.poll(0):
                 return True
             remaining = deadline - time.perf_counter()
