@@ -129,9 +129,8 @@ def main() -> None:
     course = Course(ROOT)
     plan = course.plan("cnn-basics", frozenset({"public", "hidden"}))
     batch = submissions(course)
-    # Reading and compiling the submission are part of grading it: they are timed
-    # too. As `grade_file` does, the file is read unchecked and compiled while grading.
-    read_and_grade = lambda source, sandbox: grade(from_python(source, check=False), plan, sandbox=sandbox)  # noqa: E731
+    # Reading the submission is part of grading it: it is timed too.
+    read_and_grade = lambda source, sandbox: grade(from_python(source), plan, sandbox=sandbox)  # noqa: E731
     print(f"{len(batch)} submissions x {options.rounds} rounds, {sum(len(e.cases) for e in plan.exercises)} cases each, "
           f"{os.cpu_count()} cores")
 

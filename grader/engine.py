@@ -55,44 +55,6 @@ class _Child:
     def _start(self) -> None:
         """A fresh child with the submission loaded, or ``load_failure`` set."""
         self.close()
-        loaded = None if self.loaded_once else self._load_in_halves()
-        if loaded is None:
-            loaded = self._load_whole()
-        self._loaded(loaded)
-
-    def _load_in_halves(self) -> Outcome | None:
-        """A file not compiled yet: the child compiles and runs its head while
-        this process compiles its tail, then runs the tail. None (and no
-        child) when the file cannot be split or a half does not compile: the
-        whole file is then checked here, syntax errors located, as usual."""
-        halves = self.submission.halves()
-        if halves is None:
-            return None
-        head, tail = halves
-        self.session = self.sandbox.session()
-        first = self.session.start_load(request.load_request([head.wire()], FILENAME, part="head"))
-        if tail.compiled() is None:
-            self.close()  # whatever the head is doing: the file is loaded again, with its syntax errors located
-            return None
-        outcome = next(first)
-        if outcome.kind == "loaded" and not outcome.compiled:
-            self.close()
-            return None
-        if outcome.kind != "loaded":
-            # The head's module code timed out or crashed: the whole file's
-            # would, running the same statements first.
-            self.submission.check()
-            return outcome
-        self.submission.accept_halves(head, tail)
-        # Both parts together get the one load limit.
-        rest = self.session.load(request.load_request([tail.wire()], FILENAME, [tail.bytecode], part="rest"),
-                                 max(0.0, self.session.limits.load_seconds - outcome.seconds))
-        if rest.kind == "loaded":
-            rest.errors = outcome.errors + rest.errors
-        return rest
-
-    def _load_whole(self) -> Outcome:
-        self.submission.check()
         # Prepared before the sandbox is asked for a child: it may still be
         # cleaning up after the previous run meanwhile.
         load = request.load_request(self.submission.wire_units(), FILENAME,
@@ -100,14 +62,10 @@ class _Child:
         started = time.perf_counter()
         self.session = self.sandbox.session()
         loaded = self.session.load(load)
-        if self.loaded_once:  # the wait for the sandbox's clean-up after the crash counts too
-            self.reload_seconds += time.perf_counter() - started
-        return loaded
-
-    def _loaded(self, loaded: Outcome) -> None:
         if not self.loaded_once:
             self.loaded_once, self.load_errors = True, loaded.errors
-        else:
+        else:  # the wait for the sandbox's clean-up after the crash counts too
+            self.reload_seconds += time.perf_counter() - started
             if loaded.kind != "loaded":
                 # It loaded before: what differs now is what earlier (possibly
                 # hidden) cases left behind, so no detail of it is shown.

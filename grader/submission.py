@@ -19,10 +19,6 @@ FILENAME = "submission.py"
 # `%magic`, `%%cell`, `!shell`, `x = !shell`, `x = %magic`, and `obj?` help lines.
 _MAGIC_LINE = re.compile(r"^(\s*)(?:[%!]|[A-Za-z_][\w.,\s]*=\s*[%!])")
 _HELP_LINE = re.compile(r"^(\s*)[\w.]+\?{1,2}\s*$")
-# Where a file may be split in two for compiling (see Submission.halves), and what forbids it.
-_SPLIT_BEFORE = re.compile(r"(?:def|class|async\s+def)\s")
-_CROSS_STATEMENT = re.compile(r"__future__|^[ \t]*global\b", re.MULTILINE)
-MIN_SPLIT_CHARS = 4000  # below this, one compile costs less than the extra round trip
 # Cell magics whose body is ordinary Python: keep the body, drop the magic line.
 _PYTHON_BODY_CELL_MAGICS = {"time", "timeit", "capture", "prun"}
 
@@ -52,15 +48,6 @@ class Unit:
     # Marshalled bytecode compiled under FILENAME by this interpreter, kept from the syntax check.
     bytecode: bytes | None = field(default=None, repr=False)
 
-    def wire(self) -> dict:
-        return {"source": self.source, "line_offset": self.line_offset}
-
-    def compiled(self) -> bytes | None:
-        """This unit's bytecode (compiled now if need be); None if it does not compile."""
-        if self.bytecode is None:
-            self.bytecode = _compiled(self.source, self.line_offset)[0]
-        return self.bytecode
-
 
 @dataclass
 class Submission:
@@ -69,7 +56,6 @@ class Submission:
     units: list[Unit]
     syntax_errors: list[SyntaxProblem] = field(default_factory=list)
     cell_starts: list[int] = field(default_factory=list)  # joined line where each cell begins
-    checked: bool = True  # compiled here; False: read only, compiled when graded (see check())
 
     @property
     def line_count(self) -> int:
@@ -84,48 +70,7 @@ class Submission:
         return cell + 1, line - self.cell_starts[cell]
 
     def wire_units(self) -> list[dict]:
-        self.check()
-        return [unit.wire() for unit in self.units]
-
-    def check(self) -> None:
-        """Compile the file here, if not done yet: syntax errors located, the
-        rest kept as bytecode (see ``from_python(check=False)``)."""
-        if not self.checked:
-            self.units, self.syntax_errors = _compilable_units(self.units[0].source, 0, None)
-            self.checked = True
-
-    def halves(self) -> tuple[Unit, Unit] | None:
-        """An unchecked file's top-level code as a head and a tail, split
-        before a ``def`` or ``class`` near the middle, for the sandbox and the
-        grader to compile at the same time. Run one after the other in one
-        namespace they are the file; when both compile, so does the file.
-        None where that cannot be promised (``__future__`` imports and
-        ``global`` statements make one part's meaning depend on the other) or
-        is not worth it."""
-        if self.checked or self.kind != "py" or len(self.units[0].source) < MIN_SPLIT_CHARS:
-            return None
-        source = self.units[0].source
-        if _CROSS_STATEMENT.search(source):
-            return None
-        lines = source.split("\n")
-        starts = []
-        for index, line in enumerate(lines):
-            if _SPLIT_BEFORE.match(line):
-                while index > 0 and lines[index - 1].startswith("@"):
-                    index -= 1  # a decorated definition starts at its decorators
-                if index > 0:
-                    starts.append(index)
-        if not starts:
-            return None
-        offsets = [0]
-        for line in lines:
-            offsets.append(offsets[-1] + len(line) + 1)
-        split = min(starts, key=lambda index: abs(offsets[index] - len(source) / 2))
-        return Unit("\n".join(lines[:split]), 0), Unit("\n".join(lines[split:]), split)
-
-    def accept_halves(self, head: Unit, tail: Unit) -> None:
-        """Both halves compiled (the head in the sandbox, the tail here, with its bytecode)."""
-        self.units, self.syntax_errors, self.checked = [head, tail], [], True
+        return [{"source": unit.source, "line_offset": unit.line_offset} for unit in self.units]
 
 
 def read_submission(path: Path) -> Submission:
@@ -138,7 +83,7 @@ def read_submission(path: Path) -> Submission:
     data = path.read_bytes()
     if path.suffix == ".ipynb":
         return from_notebook(data, path.name)
-    return from_python(_decode(data, path.name), path.name, check=False)
+    return from_python(_decode(data, path.name), path.name)
 
 
 def _decode(data: bytes, name: str) -> str:
@@ -148,14 +93,10 @@ def _decode(data: bytes, name: str) -> str:
         raise SubmissionError(f"{name} is not UTF-8 text (byte {error.start})") from error
 
 
-def from_python(source: str, name: str = FILENAME, check: bool = True) -> Submission:
-    """A .py submission. With ``check`` it is compiled now; without, it is only
-    read, and grading compiles it (in part in the sandbox, at the same time)."""
+def from_python(source: str, name: str = FILENAME) -> Submission:
     source = source.replace("\r\n", "\n").replace("\x00", "")
-    submission = Submission(name=name, kind="py", units=[Unit(source, 0)], checked=False)
-    if check:
-        submission.check()
-    return submission
+    units, errors = _compilable_units(source, 0, None)
+    return Submission(name=name, kind="py", units=units, syntax_errors=errors)
 
 
 def from_notebook(data: bytes | str, name: str = "submission.ipynb") -> Submission:

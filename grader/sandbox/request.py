@@ -120,28 +120,20 @@ def calls_frame(calls: list[tuple[str, EncodedCall]]) -> Frame:
     return cached[0]
 
 
-def load_request(units: list[dict], filename: str, bytecode: list | None = None,
-                 part: str | None = None) -> tuple[dict, list]:
-    """The ``load`` request. Each unit crosses as bytecode, which a fresh fork
-    with cold caches loads faster than it compiles: ``bytecode`` holds the
-    units' code already compiled (under ``filename``) where the caller has
-    it, and the rest is compiled here (compiling runs nothing); the child
-    compiles the source itself when its interpreter reads bytecode
-    differently. ``part`` loads a module in two parts: the "head", which the
-    child compiles itself (while the parent compiles the rest) and runs only
-    if all of it compiles, then the "rest", run in the same namespace."""
+def load_request(units: list[dict], filename: str, bytecode: list | None = None) -> tuple[dict, list]:
+    """The ``load`` request. Each unit is compiled here (compiling runs
+    nothing) and crosses as bytecode, which a fresh fork with cold caches
+    loads faster than it compiles; the child compiles the source itself when
+    its interpreter reads bytecode differently. ``bytecode``: the units'
+    code already compiled (under ``filename``), where the caller has it."""
     units, blobs = [dict(unit) for unit in units], []
     for index, unit in enumerate(units):
-        code = bytecode[index] if bytecode and index < len(bytecode) else None
-        if code is None and part != "head":
-            code = compiled(unit["source"], unit.get("line_offset", 0), filename)
+        code = (bytecode[index] if bytecode and index < len(bytecode) else None) or compiled(
+            unit["source"], unit.get("line_offset", 0), filename)
         if code is not None:
             unit["code"] = len(blobs)
             blobs.append(code)
-    header = {"kind": "load", "units": units, "filename": filename, "magic": BYTECODE_MAGIC}
-    if part is not None:
-        header["part"] = part
-    return header, blobs
+    return {"kind": "load", "units": units, "filename": filename, "magic": BYTECODE_MAGIC}, blobs
 
 
 def compiled(source: str, line_offset: int, filename: str) -> bytes | None:

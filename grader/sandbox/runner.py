@@ -105,30 +105,16 @@ def _category(error: BaseException) -> str:
     return "exception"
 
 
-def load_module(units: list[dict], filename: str, codes: list | None = None,
-                namespace: dict | None = None, all_or_nothing: bool = False) -> tuple[dict, list[dict] | None]:
-    """Run each unit (a file, or a notebook cell) as module code, in
-    ``namespace`` if given (the rest of a module), else a new one. When a
+def load_module(units: list[dict], filename: str, codes: list | None = None) -> tuple[dict, list[dict]]:
+    """Run each unit (a file, or a notebook cell) as module code. When a
     top-level statement raises, the statements after it still run, so one
     broken statement costs only what it defines. ``codes`` are the units'
-    bytecode compiled by the parent, where it sent any. With
-    ``all_or_nothing``, every unit is compiled first, and if one does not
-    compile nothing runs and the errors are None (the parent then checks the
-    whole file itself)."""
-    if namespace is None:
-        namespace = {"__name__": "submission", "__file__": filename, "__builtins__": __builtins__}
+    bytecode compiled by the parent, where it sent any."""
+    namespace: dict = {"__name__": "submission", "__file__": filename, "__builtins__": __builtins__}
     errors: list[dict] = []
-    compiled = []
     for unit in units:
         index = unit.get("code")
         code = marshal.loads(codes[index]) if codes and type(index) is int and 0 <= index < len(codes) else None
-        if code is None and all_or_nothing:
-            try:
-                code = compile("\n" * unit.get("line_offset", 0) + unit["source"], filename, "exec", dont_inherit=True)
-            except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
-                return namespace, None
-        compiled.append((unit, code))
-    for unit, code in compiled:
         _run_unit(unit["source"], unit.get("line_offset", 0), filename, namespace, errors, code)
     return namespace, errors
 
@@ -244,10 +230,8 @@ def serve(read_fd: int, write_fd: int) -> None:
         if kind == "load":
             filename = header.get("filename", filename)
             codes = [bytes(blob) for blob in blobs] if header.get("magic") == request.BYTECODE_MAGIC else None
-            part = header.get("part")  # "head" and then "rest" of a module loaded in two parts
-            namespace, errors = load_module(header["units"], filename, codes, namespace if part == "rest" else None,
-                                            all_or_nothing=part == "head")
-            _reply(write_fd, captured, {"kind": "loaded", "errors": errors or [], "compiled": errors is not None}, [])
+            namespace, errors = load_module(header["units"], filename, codes)
+            _reply(write_fd, captured, {"kind": "loaded", "errors": errors}, [])
         elif kind == "calls":
             # One request, one reply per call as each finishes: the parent
             # times every call from the previous reply.

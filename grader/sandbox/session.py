@@ -64,7 +64,6 @@ class Outcome:
     # The child's own measure of the call alone (its word, capped): shown for
     # public cases, never used to enforce anything.
     reported_seconds: float = 0.0
-    compiled: bool = True  # for the head of a module loaded in two parts: whether all of it compiled
 
 
 
@@ -105,14 +104,9 @@ class ChildSession:
 
     # ----------------------------------------------------------------- requests
 
-    def load(self, load_request: tuple[dict, list], seconds: float | None = None) -> Outcome:
+    def load(self, load_request: tuple[dict, list]) -> Outcome:
         """Run a module in the child: ``load_request`` is made by :func:`request.load_request`."""
-        return next(self.start_load(load_request, seconds))
-
-    def start_load(self, load_request: tuple[dict, list], seconds: float | None = None) -> Iterator[Outcome]:
-        """Send a load request now; its outcome (within ``seconds``, by default
-        the load limit) is read from the iterator."""
-        return self._exchange(request.frame(*load_request), [self.limits.load_seconds if seconds is None else seconds])
+        return next(self._exchange(request.frame(*load_request), [self.limits.load_seconds]))
 
     def call(self, function: str, args: list, kwargs: dict, watch: list[int], seconds: float) -> Outcome:
         return next(self.call_many([(function, request.encode_call(args, kwargs, watch), seconds)]))
@@ -227,8 +221,7 @@ class ChildSession:
             errors = header["errors"]
             if type(errors) is not list:
                 raise protocol.ProtocolError("malformed error list")
-            return Outcome("loaded", errors=[_clean_exception(error) for error in errors],
-                           compiled=header.get("compiled") is not False, **common)
+            return Outcome("loaded", errors=[_clean_exception(error) for error in errors], **common)
         if kind == "unsendable":
             return Outcome("protocol_error", detail="the returned value is too large to send", **common)
         raise protocol.ProtocolError("unknown reply")
