@@ -296,12 +296,17 @@ class ZygoteChild:
 
 
 class BwrapSandbox:
-    """A pool of zygotes; ``session()`` forks a child from a free one."""
+    """A pool of zygotes; ``session()`` takes the child of the one free the longest."""
 
     name = "bwrap"
     isolated = True
 
-    def __init__(self, limits: Limits | None = None, slots: int = 1) -> None:
+    def __init__(self, limits: Limits | None = None, slots: int = 1, spare: bool = True) -> None:
+        """``slots`` zygotes for as many runs at once, and with ``spare`` one
+        more: zygotes are used in turn, so each has a whole run's time to
+        clean up and have its next child ready, and a submission never waits
+        for the one before it. Each is started on first use (grading a single
+        file never starts the spare)."""
         reason = unavailable_reason()
         if reason:
             raise SandboxUnavailable(reason)
@@ -309,7 +314,7 @@ class BwrapSandbox:
         self._free: queue.Queue[Zygote | None] = queue.Queue()
         self._lock = threading.Lock()
         self._all: list[Zygote] = []
-        for _ in range(slots):
+        for _ in range(slots + spare):
             self._free.put(None)  # started lazily, on first use
         self.seccomp = None
 

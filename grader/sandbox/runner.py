@@ -20,6 +20,7 @@ import io
 import json
 import marshal
 import os
+import resource
 import sys
 import time
 import traceback
@@ -265,8 +266,6 @@ def _reply(write_fd: int, captured: CappedText, reply: dict, out: list) -> None:
 
 
 def apply_limits(limits: dict) -> None:
-    import resource
-
     for name, value in limits.items():
         which = getattr(resource, name)
         soft, hard = resource.getrlimit(which)

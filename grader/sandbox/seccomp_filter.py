@@ -59,23 +59,28 @@ def compile_filter() -> bytes:
     return program
 
 
-def install(program: bytes | None = None) -> None:
-    """Put this process (single-threaded: a fresh fork) under the filter."""
-    if program is None:
-        _rules().load()
-        return
+def installer(program: bytes):
+    """A function that puts the calling process (single-threaded: a fresh fork)
+    under the compiled filter. Everything it needs is made here, once, in the
+    zygote, so a child only makes two system calls."""
     import ctypes
 
     class SockFprog(ctypes.Structure):
         _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
-    libc = ctypes.CDLL(None, use_errno=True)
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
     buffer = ctypes.create_string_buffer(program, len(program))
     fprog = SockFprog(len(program) // 8, ctypes.cast(buffer, ctypes.c_void_p))
-    if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "PR_SET_NO_NEW_PRIVS failed")
-    if libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "PR_SET_SECCOMP failed")
+    reference = ctypes.byref(fprog)
+
+    def install() -> None:
+        if prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "PR_SET_NO_NEW_PRIVS failed")
+        if prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, reference, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "PR_SET_SECCOMP failed")
+
+    install.keep = (buffer, fprog)  # alive as long as the function
+    return install
 
 
 def _rules():

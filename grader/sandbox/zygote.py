@@ -19,6 +19,7 @@ import ctypes
 import gc
 import json
 import os
+import select
 import signal
 import socket
 import stat
@@ -32,7 +33,7 @@ import seccomp_filter  # type: ignore[import-not-found]
 PR_SET_DUMPABLE = 4
 SCRATCH_ROOTS = ("/tmp", "/dev/shm")
 WORKDIR = "/tmp/work"
-SECCOMP_PROGRAM: bytes | None = None  # compiled once, installed in every child
+INSTALL_SECCOMP = None  # the compiled filter's installer, made once, called in every child
 
 
 def _prctl(option: int, value: int) -> None:
@@ -63,14 +64,21 @@ def _child(control: socket.socket, read_fd: int, write_fd: int, request: dict) -
         os.chdir(WORKDIR)
         runner.apply_limits(request.get("rlimits", {}))
         if request.get("seccomp", True):
-            seccomp_filter.install(SECCOMP_PROGRAM)
+            if INSTALL_SECCOMP is None:
+                raise OSError("no seccomp filter")  # never run a child without the filter it asked for
+            INSTALL_SECCOMP()
         signal.signal(signal.SIGINT, signal.default_int_handler)
         for number in (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2, signal.SIGALRM):
             signal.signal(number, signal.SIG_DFL)
         # Until its request arrives the child is idle: it touches now what a run
-        # touches, so that the copy-on-write faults of the fork are paid here.
-        _warm_up_numpy()
-        runner.rehearse()
+        # touches, so that the copy-on-write faults of the fork are paid here
+        # (and stops as soon as a request is waiting).
+        waiting = select.poll()
+        waiting.register(read_fd, select.POLLIN)
+        for step in (_warm_up_numpy, runner.rehearse):
+            if waiting.poll(0):
+                break
+            step()
         runner.serve(read_fd, write_fd)
     except BaseException:  # noqa: BLE001 - a child must never fall back into the zygote's loop
         pass
@@ -181,14 +189,14 @@ def main() -> None:
         signal.signal(number, signal.SIG_IGN)  # a child's kill(1, ...) must not stop the worker
     _wipe_scratch()
     _warm_up_numpy()
-    global SECCOMP_PROGRAM
+    global INSTALL_SECCOMP
     if seccomp_filter.available():
-        SECCOMP_PROGRAM = seccomp_filter.compile_filter()
+        INSTALL_SECCOMP = seccomp_filter.installer(seccomp_filter.compile_filter())
     # Everything alive now is shared with every child: the collector need
     # never visit it there (a visit writes to each object, copying its page).
     gc.collect()
     gc.freeze()
-    _send(control, {"op": "ready", "seccomp": SECCOMP_PROGRAM is not None, "pid": os.getpid()})
+    _send(control, {"op": "ready", "seccomp": INSTALL_SECCOMP is not None, "pid": os.getpid()})
     child: int | None = None
     while True:
         try:

@@ -23,7 +23,9 @@ def start_sandbox(plan, **overrides) -> BwrapSandbox:
     """A started sandbox (its zygote is warm): the secret is in our environment while it starts."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(SECRET_ENV, SECRET)
-        sandbox = BwrapSandbox(dataclasses.replace(attack_limits(plan), **overrides))
+        # One zygote, no spare: the run after an attack then uses the very zygote
+        # the attack ran in, so "it still grades" proves that zygote's clean-up.
+        sandbox = BwrapSandbox(dataclasses.replace(attack_limits(plan), **overrides), spare=False)
         outcome = run_source(sandbox, "def ping():\n    return 'pong'\n", "ping")
     assert outcome.kind == "returned" and outcome.value == "pong", outcome
     return sandbox

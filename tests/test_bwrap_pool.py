@@ -1,0 +1,47 @@
+"""The isolated backend's pool: zygotes are used in turn, with one spare."""
+
+from __future__ import annotations
+
+import pytest
+
+from grader.sandbox import BwrapSandbox, request, unavailable_reason
+
+pytestmark = pytest.mark.skipif(unavailable_reason() is not None, reason=f"no isolated backend: {unavailable_reason()}")
+
+PROBE = "import os\n\ndef whoami():\n    return os.getuid(), os.getpid()\n"
+
+
+def _run(sandbox: BwrapSandbox):
+    """(zygote, (uid, pid in the sandbox)) for one session."""
+    session = sandbox.session()
+    try:
+        assert session.load(request.load_request([{"source": PROBE, "line_offset": 0}], "probe.py")).kind == "loaded"
+        outcome = session.call("whoami", [], {}, [], 5.0)
+        return session.process.zygote, outcome.value
+    finally:
+        session.close()
+
+
+def test_zygotes_take_turns_so_each_has_a_run_to_get_ready():
+    with BwrapSandbox() as sandbox:
+        first, (uid, _) = _run(sandbox)
+        assert len(sandbox._all) == 1, "one run never starts the spare"
+        second, (spare_uid, _) = _run(sandbox)
+        third, _ = _run(sandbox)
+        fourth, _ = _run(sandbox)
+        assert second is not first and third is first and fourth is second
+        assert len(sandbox._all) == 2
+        assert uid == spare_uid == 65534  # the spare is the same kind of sandbox
+
+
+def test_without_a_spare_every_run_uses_the_one_zygote():
+    with BwrapSandbox(spare=False) as sandbox:
+        zygotes = {_run(sandbox)[0] for _ in range(3)}
+        assert len(zygotes) == 1 and len(sandbox._all) == 1
+
+
+def test_two_slots_and_a_spare_make_three_zygotes_at_most():
+    with BwrapSandbox(slots=2) as sandbox:
+        for _ in range(5):
+            _run(sandbox)
+        assert len(sandbox._all) == 3
