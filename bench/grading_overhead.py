@@ -26,10 +26,12 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
+
+import grader  # noqa: E402,F401  (first: it sets the BLAS threads before numpy loads; the naive child inherits them)
+import numpy as np  # noqa: E402
 
 from conftest import submission_source  # noqa: E402  (builds student files from solutions/mutants)
 
@@ -137,6 +139,7 @@ def main() -> None:
     floor(course, plan)  # warm up caches and the reference modules
     floors = [floor(course, plan) for _ in range(len(batch) * options.rounds)]
 
+    # Each kind of grading runs as one batch, back to back, as a class is graded.
     ours, scores = [], {}
     with BwrapSandbox(limits_for(plan)) as sandbox:
         for _, source in batch[:2]:
