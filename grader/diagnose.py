@@ -34,10 +34,23 @@ def matching_mutants(expected: Answer, got_value: Any = None, got_raised: list[s
     return matches
 
 
+# Whether a mutant is right on a case depends only on the plan: known once, for
+# every submission. The entries keep their answers alive, so ids stay theirs.
+_SAME: dict[tuple[int, int, int], tuple[bool, Answer, Answer, CheckSpec]] = {}
+
+
 def _same(first: Answer, second: Answer, check: CheckSpec) -> bool:
-    if first.raised is not None or second.raised is not None:
-        return first.raised == second.raised
-    return _equal(first.value, second.value, check)
+    key = (id(first), id(second), id(check))
+    known = _SAME.get(key)
+    if known is None:
+        if first.raised is not None or second.raised is not None:
+            same = first.raised == second.raised
+        else:
+            same = _equal(first.value, second.value, check)
+        known = (same, first, second, check)
+        if len(_SAME) < 100_000:
+            _SAME[key] = known
+    return known[0]
 
 
 def _equal(expected: Any, got: Any, check: CheckSpec) -> bool:

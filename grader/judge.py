@@ -61,7 +61,8 @@ def judge(planned: PlannedCase, outcome: Outcome, context: Context) -> TestResul
         hint = exercise.hints.get(reason)
         if hint and status != "passed":
             message = f"{message} {hint.get(lang)}"
-        return TestResult(
+        # Made from the grader's own values only: built without validation.
+        return TestResult.model_construct(
             name=case.name, visibility=case.visibility, status=status,
             score=round(case.points, 6) if status == "passed" else 0.0, max_score=round(case.points, 6),
             message=message.strip(), detail=detail.strip(), reason=reason, likely_mistakes=list(mistakes),

@@ -426,3 +426,14 @@ def test_write_message_frames_a_reply_that_unpack_reads():
     header, got_blobs = unpack(frame[4:])
     value = decode_value(header["value"], got_blobs)
     assert np.array_equal(value[0], np.arange(3.0)) and value[1] == 7
+
+
+def test_a_header_framed_again_without_its_blobs_keeps_no_stale_blob_table():
+    """The child retries a reply too large to send without its arrays: the
+    retry's blob table must not be the first attempt's."""
+    blobs: list = []
+    header = {"kind": "returned", "value": encode_value(np.arange(3.0), blobs), "watched": []}
+    pack(header, blobs)
+    header["value"] = {"t": "unsupported", "type": "tuple"}
+    again, got_blobs = unpack(pack(header, [])[4:])
+    assert got_blobs == [] and "blobs" not in again

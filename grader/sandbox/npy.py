@@ -24,7 +24,8 @@ class NpyError(ValueError):
 
 
 _WRITTEN: dict[tuple[np.dtype, tuple], bytes] = {}  # headers made before, by (dtype, shape)
-_READ: dict[bytes, tuple[np.dtype, tuple, bool]] = {}  # headers parsed and accepted before
+_READ: dict[bytes, tuple[np.dtype, tuple, bool, int]] = {}  # headers accepted before, with their data size
+_MAGIC = b"\x93NUMPY"
 _CACHED = 1024  # entries per cache: the same few shapes cross again and again
 
 
@@ -60,29 +61,32 @@ def load_npy(data) -> np.ndarray:
     """An array from ``.npy`` bytes: the header as numpy writes it (parsed by a
     strict pattern; anything else through numpy's own literal parser, never a
     pickle), then the raw data viewed in place; anything else is an error."""
-    view = memoryview(data).cast("B")
-    if len(view) < 10 or view[:6] != b"\x93NUMPY" or view[6] not in (1, 2, 3):
+    view = data if type(data) is memoryview and data.format == "B" and data.ndim == 1 else memoryview(data).cast("B")
+    prefix = view[:10].tobytes()
+    if len(prefix) < 10 or prefix[:6] != _MAGIC or prefix[6] not in (1, 2, 3):
         raise NpyError("malformed array: no .npy magic")
-    length_size = 2 if view[6] == 1 else 4
-    (length,) = struct.unpack_from("<H" if length_size == 2 else "<I", view, 8)
+    if prefix[6] == 1:
+        length_size, length = 2, prefix[8] | prefix[9] << 8
+    else:
+        length_size, (length,) = 4, struct.unpack_from("<I", view, 8)
     start = 8 + length_size + length
     if start > len(view) or length > MAX_NPY_HEADER:
         raise NpyError("malformed array: header runs past the data")
-    text = bytes(view[8 + length_size:start])
+    text = view[8 + length_size:start].tobytes()
     known = _READ.get(text)
     if known is None:
-        known = _parse_header(text, view[:start], view[6])
+        dtype, shape, fortran_order = _parse_header(text, view[:start], prefix[6])
+        count = 1
+        for size in shape:
+            count *= size
+        known = (dtype, shape, fortran_order, count * dtype.itemsize)
         if len(_READ) < _CACHED and len(text) <= 256:  # what a child sends must not fill memory
             _READ[text] = known
-    dtype, shape, fortran_order = known
-    count = 1
-    for size in shape:
-        count *= size
-    if len(view) - start != count * dtype.itemsize:
+    dtype, shape, fortran_order, size = known
+    if len(view) - start != size:
         raise NpyError("array data does not match its header")
     try:
-        array = np.frombuffer(view, dtype=dtype, count=count, offset=start)
-        return array.reshape(shape[::-1]).transpose() if fortran_order else array.reshape(shape)
+        return np.ndarray(shape, dtype, buffer=view, offset=start, order="F" if fortran_order else "C")
     except Exception as error:  # noqa: BLE001 - sizes numpy cannot represent, and the like
         raise NpyError(f"malformed array: {type(error).__name__}") from error
 

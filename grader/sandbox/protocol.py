@@ -14,6 +14,7 @@ library and numpy.
 from __future__ import annotations
 
 import json
+import json.scanner
 import os
 import struct
 from typing import Any
@@ -37,8 +38,10 @@ PIPE_BYTES = 1 << 20
 MAX_HEADER_BYTES = 1 << 20  # a reply's JSON header; values beyond it travel as blobs
 
 _LEN = struct.Struct(">I")
-# One encoder for every frame (json.dumps with options builds a new one per call).
+# One encoder for every frame (json.dumps with options builds a new one per call),
+# and the decoder's scanner, called directly: a header is one JSON object, nothing around it.
 _JSON = json.JSONEncoder(allow_nan=False, separators=(",", ":"), check_circular=False)
+_SCAN_JSON = json.scanner.make_scanner(json.JSONDecoder())
 
 
 class ProtocolError(Exception):
@@ -90,9 +93,11 @@ def encode_value(value: Any, blobs: list[bytes], depth: int = 0) -> dict:
     Runs in the child on values produced by student code, so it never trusts
     ``isinstance`` alone for containers: only exact built-in types are walked.
     """
+    kind = type(value)
+    if kind is np.ndarray and depth <= MAX_DEPTH:  # the usual answer, first
+        return _encode_array(value, blobs, "ndarray", kind)
     if depth > MAX_DEPTH:
         return {"t": "unsupported", "type": "nesting too deep"}
-    kind = type(value)
     if value is None:
         return {"t": "none"}
     if kind is bool:
@@ -115,9 +120,16 @@ def encode_value(value: Any, blobs: list[bytes], depth: int = 0) -> dict:
     return {"t": "unsupported", "type": type_name(kind)}
 
 
+_SENDABLE: set[np.dtype] = set()  # dtypes already found plain (numbers, fixed-width text)
+
+
 def _encode_array(array: np.ndarray, blobs: list, tag: str, kind: type) -> dict:
-    if array.dtype.hasobject or array.dtype.fields is not None or array.dtype.kind not in ARRAY_KINDS:
-        return {"t": "unsupported", "type": f"{type_name(kind)} of dtype {array.dtype}"}
+    dtype = array.dtype
+    if dtype not in _SENDABLE:
+        if dtype.hasobject or dtype.fields is not None or dtype.kind not in ARRAY_KINDS:
+            return {"t": "unsupported", "type": f"{type_name(kind)} of dtype {dtype}"}
+        if len(_SENDABLE) < 256:
+            _SENDABLE.add(dtype)
     # A plain C-ordered array: a subclass or a strided view never crosses as itself.
     if kind is np.ndarray and array.flags.c_contiguous:
         plain = array
@@ -162,48 +174,65 @@ def type_name(kind: type) -> str:
 
 def decode_value(node: Any, blobs: list[bytes], depth: int = 0) -> Any:
     """Rebuild a value from its tree. Only plain data comes out of here."""
-    if depth > MAX_DEPTH + 1 or not isinstance(node, dict):
+    if type(node) is not dict or depth > MAX_DEPTH + 1:
         raise ProtocolError("malformed value")
-    tag = node.get("t")
-    if tag == "none":
-        return None
-    if tag == "bool":
-        return _typed(node.get("v"), bool)
-    if tag == "int":
-        text = _typed(node.get("v"), str)
-        if len(text.lstrip("-")) > MAX_INT_DIGITS:
-            raise ProtocolError("integer too long")
-        try:
-            return int(text)
-        except ValueError as error:
-            raise ProtocolError("malformed integer") from error
-    if tag == "float":
-        text = _typed(node.get("v"), str)
-        try:
-            return float(text)
-        except ValueError as error:
-            raise ProtocolError("malformed float") from error
-    if tag == "str":
-        return _typed(node.get("v"), str)[:MAX_STR]
-    if tag in ("tuple", "list"):
-        items = _typed(node.get("items"), list)
-        if len(items) > MAX_ITEMS:
-            raise ProtocolError("too many items")
-        decoded = [decode_value(item, blobs, depth + 1) for item in items]
-        return tuple(decoded) if tag == "tuple" else decoded
-    if tag in ("ndarray", "npscalar"):
-        index = _typed(node.get("blob"), int)
-        if not 0 <= index < len(blobs):
-            raise ProtocolError("blob index out of range")
-        array = load_npy(blobs[index])
-        if tag == "npscalar":
-            if array.ndim != 0:
-                raise ProtocolError("numpy scalar with a shape")
-            return array[()]
-        return array
-    if tag == "unsupported":
-        return Unsupported(_typed(node.get("type", "object"), str)[:200])
-    raise ProtocolError(f"unknown value tag {str(tag)[:20]!r}")
+    decoder = _DECODERS.get(node.get("t"))
+    if decoder is None:
+        raise ProtocolError(f"unknown value tag {str(node.get('t'))[:20]!r}")
+    return decoder(node, blobs, depth)
+
+
+def _decode_array(node: dict, blobs: list, depth: int) -> np.ndarray:
+    index = node.get("blob")
+    if type(index) is not int or not 0 <= index < len(blobs):
+        raise ProtocolError("blob index out of range")
+    return load_npy(blobs[index])
+
+
+def _decode_scalar(node: dict, blobs: list, depth: int) -> Any:
+    array = _decode_array(node, blobs, depth)
+    if array.ndim != 0:
+        raise ProtocolError("numpy scalar with a shape")
+    return array[()]
+
+
+def _decode_int(node: dict, blobs: list, depth: int) -> int:
+    text = _typed(node.get("v"), str)
+    if len(text) > MAX_INT_DIGITS and len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise ProtocolError("integer too long")
+    try:
+        return int(text)
+    except ValueError as error:
+        raise ProtocolError("malformed integer") from error
+
+
+def _decode_float(node: dict, blobs: list, depth: int) -> float:
+    text = _typed(node.get("v"), str)
+    try:
+        return float(text)
+    except ValueError as error:
+        raise ProtocolError("malformed float") from error
+
+
+def _decode_items(node: dict, blobs: list, depth: int) -> list:
+    items = _typed(node.get("items"), list)
+    if len(items) > MAX_ITEMS:
+        raise ProtocolError("too many items")
+    return [decode_value(item, blobs, depth + 1) for item in items]
+
+
+_DECODERS = {
+    "ndarray": _decode_array,
+    "npscalar": _decode_scalar,
+    "int": _decode_int,
+    "float": _decode_float,
+    "tuple": lambda node, blobs, depth: tuple(_decode_items(node, blobs, depth)),
+    "list": _decode_items,
+    "none": lambda node, blobs, depth: None,
+    "bool": lambda node, blobs, depth: _typed(node.get("v"), bool),
+    "str": lambda node, blobs, depth: _typed(node.get("v"), str)[:MAX_STR],
+    "unsupported": lambda node, blobs, depth: Unsupported(_typed(node.get("type", "object"), str)[:200]),
+}
 
 
 def _typed(value: Any, kind: type) -> Any:
@@ -229,7 +258,11 @@ def _framed(header: dict, blobs, max_header: int) -> tuple[list, int]:
             size += memoryview(part).nbytes
             parts.append(part)
         sizes.append(size)
-    head = _JSON.encode(dict(header, blobs=sizes) if sizes else header).encode()
+    if sizes:
+        header["blobs"] = sizes
+    else:
+        header.pop("blobs", None)  # (a header sent again without its blobs)
+    head = _JSON.encode(header).encode()
     if len(head) > max_header:
         raise HeaderTooLarge("message header too large")
     total = _LEN.size + len(head) + sum(sizes)
@@ -264,22 +297,31 @@ def unpack(payload, max_header: int = MAX_FRAME_BYTES) -> tuple[dict, list[memor
     if head_len > max_header:
         raise ProtocolError("message header too large")
     try:
-        header = json.loads(str(payload[_LEN.size:head_end], "utf-8"))
-    except (ValueError, UnicodeDecodeError) as error:
+        text = str(payload[_LEN.size:head_end], "utf-8")
+        header, end = _SCAN_JSON(text, 0)
+    except (ValueError, UnicodeDecodeError, StopIteration) as error:
         raise ProtocolError("header is not JSON") from error
     except RecursionError as error:  # nesting deeper than any value we send
         raise ProtocolError("header nested too deeply") from error
-    if not isinstance(header, dict):
+    if end != len(text):
+        raise ProtocolError("header is not JSON")
+    if type(header) is not dict:
         raise ProtocolError("header is not an object")
-    sizes = header.get("blobs", [])
-    if type(sizes) is not list or any(type(size) is not int or size < 0 for size in sizes):
+    sizes = header.get("blobs")
+    if sizes is None:
+        if head_end != len(payload):
+            raise ProtocolError("blob sizes do not match the message")
+        return header, []
+    if type(sizes) is not list:
         raise ProtocolError("malformed blob table")
-    if head_end + sum(sizes) != len(payload):
-        raise ProtocolError("blob sizes do not match the message")
     blobs, offset = [], head_end
     for size in sizes:
+        if type(size) is not int or size < 0:
+            raise ProtocolError("malformed blob table")
         blobs.append(payload[offset:offset + size])
         offset += size
+    if offset != len(payload):
+        raise ProtocolError("blob sizes do not match the message")
     return header, blobs
 
 

@@ -181,7 +181,8 @@ def call(namespace: dict, order: tuple, blobs: list, filename: str) -> tuple[dic
     decode = request.decode_input
     args = [decode(node, blobs, base) for node in arg_nodes]
     kwargs = {key: decode(node, blobs, base) for key, node in kwarg_nodes.items()} if kwarg_nodes else {}
-    before = {index: _snapshot(args[index]) for index in watch if type(args[index]) is np.ndarray}
+    before = [(index, array, array.shape, array.dtype, array.tobytes())
+              for index in watch if type(array := args[index]) is np.ndarray]
     out: list = []
     started = time.perf_counter()
     try:
@@ -192,17 +193,14 @@ def call(namespace: dict, order: tuple, blobs: list, filename: str) -> tuple[dic
     value = protocol.encode_value(result, out)
     # Inputs after the call, so the parent can tell whether they were modified;
     # an input whose bytes did not change is only marked so (it decides nothing).
-    watched = [protocol.UNCHANGED_NODE if _unchanged(args[index], before.get(index))
-               else protocol.encode_value(args[index], out) for index in watch]
+    unchanged = protocol.UNCHANGED_NODE
+    watched = [unchanged if array.shape == shape and array.dtype == dtype and array.tobytes() == data
+               else protocol.encode_value(array, out) for _, array, shape, dtype, data in before]
+    if len(before) != len(watch):  # a watched input that was not an array: the parent decides
+        sent = {index for index, *_ in before}
+        watched = iter(watched)
+        watched = [next(watched) if index in sent else protocol.encode_value(args[index], out) for index in watch]
     return {"kind": "returned", "value": value, "watched": watched, "elapsed": elapsed}, out
-
-
-def _snapshot(array: np.ndarray) -> tuple:
-    return array.shape, array.dtype, array.tobytes()
-
-
-def _unchanged(array, before: tuple | None) -> bool:
-    return before is not None and type(array) is np.ndarray and _snapshot(array) == before
 
 
 def rehearse() -> None:

@@ -197,33 +197,39 @@ class ChildSession:
 
     def _decode(self, payload: bytes, elapsed: float) -> Outcome:
         header, blobs = protocol.unpack(payload, protocol.MAX_HEADER_BYTES)
-        kind = header.get("kind")
-        output = header.get("output", "")
-        reported = header.get("elapsed")
-        common = {"output": output if isinstance(output, str) else "",
-                  "output_truncated": header.get("output_truncated") is True, "seconds": elapsed,
-                  "reported_seconds": min(reported, 1e4) if type(reported) is float and reported >= 0 else elapsed}
-        printed = header.get("output_bytes", 0)
+        get = header.get
+        kind = get("kind")
+        output = get("output", "")
+        if type(output) is not str:
+            output = ""
+        truncated = get("output_truncated") is True
+        reported = get("elapsed")
+        reported = min(reported, 1e4) if type(reported) is float and reported >= 0 else elapsed
+        printed = get("output_bytes", 0)
         if type(printed) is int and printed > self.limits.output_kb * 1024:
-            return Outcome("output_limit", detail=f"printed {printed // 1024} KiB", **common)
+            return Outcome("output_limit", None, [], None, [], output, truncated, elapsed,
+                           f"printed {printed // 1024} KiB", reported)
         if kind == "returned":
-            watched = header["watched"]
+            watched = get("watched")
             if type(watched) is not list:
                 raise protocol.ProtocolError("malformed watch list")
-            return Outcome("returned", value=protocol.decode_value(header["value"], blobs),
-                           watched=[protocol.UNCHANGED if node == protocol.UNCHANGED_NODE
-                                    else protocol.decode_value(node, blobs) for node in watched], **common)
+            decode, unchanged = protocol.decode_value, protocol.UNCHANGED_NODE
+            return Outcome("returned", decode(get("value"), blobs),
+                           [protocol.UNCHANGED if node == unchanged else decode(node, blobs) for node in watched],
+                           None, [], output, truncated, elapsed, "", reported)
         if kind == "raised":
-            return Outcome("raised", exception=_clean_exception(header), **common)
+            return Outcome("raised", None, [], _clean_exception(header), [], output, truncated, elapsed, "", reported)
         if kind == "missing":
-            return Outcome("missing", **common)
+            return Outcome("missing", None, [], None, [], output, truncated, elapsed, "", reported)
         if kind == "loaded":
-            errors = header["errors"]
+            errors = get("errors")
             if type(errors) is not list:
                 raise protocol.ProtocolError("malformed error list")
-            return Outcome("loaded", errors=[_clean_exception(error) for error in errors], **common)
+            return Outcome("loaded", None, [], None, [_clean_exception(error) for error in errors],
+                           output, truncated, elapsed, "", reported)
         if kind == "unsendable":
-            return Outcome("protocol_error", detail="the returned value is too large to send", **common)
+            return Outcome("protocol_error", None, [], None, [], output, truncated, elapsed,
+                           "the returned value is too large to send", reported)
         raise protocol.ProtocolError("unknown reply")
 
     def _read_frame(self, deadline: float, last: bool = False) -> memoryview:
