@@ -180,10 +180,11 @@ def grade(submission: Submission, plan: AssignmentPlan, *, sandbox: Sandbox | No
     problems += [_load_problem(error, submission, lang) for error in child.load_errors]
     if child.load_failure is not None:
         problems.append(_load_failure_message(child.load_failure, lang))
-    return Report(
+    # (Made of the grader's own values, like the results in it: not validated again.)
+    return Report.model_construct(
         assignment=plan.id,
-        score=round(sum(result.score for result in results), 6),
-        max_score=round(sum(result.max_score for result in results), 6),
+        score=float(round(sum(result.score for result in results), 6)),
+        max_score=float(round(sum(result.max_score for result in results), 6)),
         exercises=results,
         submission=inert(submission.name, 200),
         visibility=visibility,
@@ -269,9 +270,9 @@ def _exercise_result(run: _ExerciseRun, child: _Child) -> ExerciseResult:
         status = "error"
     else:
         status = "failed"
-    return ExerciseResult(
+    return ExerciseResult.model_construct(
         id=exercise.id, function=exercise.function, title=exercise.title.get(lang),
-        score=round(score, 6), max_score=round(sum(planned.case.points for planned in exercise.cases), 6),
+        score=float(round(score, 6)), max_score=float(round(sum(planned.case.points for planned in exercise.cases), 6)),
         status=status, tests=tests, feedback=_summary(exercise, tests, lang),
     )
 

@@ -64,7 +64,7 @@ def judge(planned: PlannedCase, outcome: Outcome, context: Context) -> TestResul
         # Made from the grader's own values only: built without validation.
         return TestResult.model_construct(
             name=case.name, visibility=case.visibility, status=status,
-            score=round(case.points, 6) if status == "passed" else 0.0, max_score=round(case.points, 6),
+            score=float(round(case.points, 6)) if status == "passed" else 0.0, max_score=float(round(case.points, 6)),
             message=message.strip(), detail=detail.strip(), reason=reason, likely_mistakes=list(mistakes),
             # A hidden case's running time is the student's to choose: not shown.
             seconds=round(outcome.reported_seconds, 4) if public else 0.0,

@@ -259,3 +259,17 @@ def test_printed_lone_surrogates_keep_the_report_serializable(public_plan):
     report = grade(from_python(source), single_exercise(public_plan, "dense-param-count"), lang="en")
     text = report.model_dump_json()  # raised PydanticSerializationError before
     assert "\\\\xdcff broken \\\\xd800 text" in text
+
+
+def test_the_report_is_exactly_what_validating_it_again_gives(course, full_plan):
+    """Results are built without validation (the grader's own values): they
+    must be what validation would have made, floats included."""
+    from grader.report import Report
+
+    source = submission_source(course, {"im2col": None, "conv2d-forward": "kernel-flipped"}) + "\nraise KeyError(1)\n"
+    report = grade(from_python(source), full_plan, lang="en")
+    dumped = report.model_dump()
+    assert Report.model_validate(dumped).model_dump() == dumped
+    assert type(report.score) is float and all(
+        type(test.score) is float and type(test.max_score) is float
+        for exercise in report.exercises for test in exercise.tests)
