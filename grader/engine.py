@@ -46,14 +46,18 @@ class _Child:
     def run(self, calls: list[tuple[str, PlannedCase, float]]) -> Iterator[Outcome]:
         """Send (function, case, seconds) calls now; their outcomes, in order, as
         they finish (fewer than asked when the child dies on the way)."""
+        wired = [(function, _wire(planned), seconds) for function, planned, seconds in calls]
         if self.load_failure is None and not self.alive:
-            self._start()
+            outcomes = self._start(wired)
+            if outcomes is not None:
+                return outcomes
         if self.load_failure is not None:
             return iter([self.load_failure] * len(calls))
-        return self.session.call_many([(function, _wire(planned), seconds) for function, planned, seconds in calls])
+        return self.session.call_many(wired)
 
-    def _start(self) -> None:
-        """A fresh child with the submission loaded, or ``load_failure`` set."""
+    def _start(self, calls: list) -> Iterator[Outcome] | None:
+        """A fresh child with the submission loaded and ``calls`` sent right
+        behind the load (their outcomes), or ``load_failure`` set (None)."""
         self.close()
         # Prepared before the sandbox is asked for a child: it may still be
         # cleaning up after the previous run meanwhile.
@@ -61,7 +65,7 @@ class _Child:
                                     [unit.bytecode for unit in self.submission.units])
         started = time.perf_counter()
         self.session = self.sandbox.session()
-        loaded = self.session.load(load)
+        loaded, outcomes = self.session.load_then_call(load, calls)
         if not self.loaded_once:
             self.loaded_once, self.load_errors = True, loaded.errors
         else:  # the wait for the sandbox's clean-up after the crash counts too
@@ -72,6 +76,8 @@ class _Child:
                 loaded = Outcome(loaded.kind, detail=RELOAD_FAILED)
         if loaded.kind != "loaded":
             self.load_failure = loaded
+            return None
+        return outcomes
 
     @property
     def alive(self) -> bool:

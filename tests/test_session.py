@@ -38,3 +38,37 @@ def test_a_late_answer_is_a_timeout(slow_add):
     outcomes = list(slow_add.call_many([_call(0.1, 1.0), _call(3, 0.5)]))
     assert [outcome.kind for outcome in outcomes] == ["returned", "timeout"]
     assert 0.5 <= outcomes[1].seconds < 1.5
+
+
+def _load(source: str, sandbox):
+    return sandbox.session(), request.load_request(from_python(source).wire_units(), "submission.py")
+
+
+@pytest.mark.parametrize("backend", ["process", "bwrap"])
+def test_calls_sent_behind_a_slow_load_get_their_time_from_the_loaded_answer(backend):
+    from grader.sandbox import BwrapSandbox, unavailable_reason
+
+    if backend == "bwrap" and unavailable_reason():
+        pytest.skip(unavailable_reason())
+    sandbox = ProcessSandbox() if backend == "process" else BwrapSandbox(spare=False)
+    source = "import time\ntime.sleep(0.6)\ndef slow_add(x):\n    time.sleep(x)\n    return x + 1\n"
+    session, load = _load(source, sandbox)
+    try:
+        loaded, outcomes = session.load_then_call(load, [_call(0.1, 0.4), _call(0.2, 0.4)])
+        assert loaded.kind == "loaded" and loaded.seconds >= 0.6
+        assert [(outcome.kind, outcome.value) for outcome in outcomes] == [("returned", 1.1), ("returned", 1.2)]
+    finally:
+        session.close()
+        sandbox.close()
+
+
+def test_calls_sent_behind_a_load_that_never_ends_are_not_run():
+    from grader.sandbox import Limits
+
+    sandbox = ProcessSandbox(Limits(load_seconds=0.5))
+    session, load = _load("while True:\n    pass\n", sandbox)
+    try:
+        loaded, outcomes = session.load_then_call(load, [_call(0.1, 5.0)])
+        assert loaded.kind == "timeout" and list(outcomes) == [] and not session.alive
+    finally:
+        session.close()

@@ -23,6 +23,7 @@ _LEN = struct.Struct(">I")
 _PAUSES = (0.0002, 0.0005, 0.001, 0.002, 0.002)  # before falling back to a blocking wait
 _INBOX_BYTES = 1 << 16
 SEND_SECONDS = 5.0  # to hand a batch of inputs over; the child reads them before running anything
+_QUEUED_BYTES = 1 << 16  # a request this small waits in the channel while the child is busy
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,29 @@ class ChildSession:
         """Run a module in the child: ``load_request`` is made by :func:`request.load_request`."""
         return next(self._exchange(request.frame(*load_request), [self.limits.load_seconds]))
 
+    def load_then_call(self, load_request: tuple[dict, list],
+                       calls: list[tuple[str, request.EncodedCall, float]]) -> tuple[Outcome, Iterator[Outcome]]:
+        """Load a module and send a batch of calls right behind it: the child
+        starts them as soon as it has loaded, without waiting for a round trip.
+        The first call's time starts when the load has answered. The calls'
+        outcomes are empty when the load failed (the child is gone)."""
+        frame = request.calls_frame([(function, encoded) for function, encoded, _ in calls])
+        if not frame.fds and sum(len(part) for part in frame.parts) > _QUEUED_BYTES:
+            # Inputs this large could fill the channel while the child loads.
+            loaded = self.load(load_request)
+            return loaded, self.call_many(calls) if loaded.kind == "loaded" else iter(())
+        loading = self._exchange(request.frame(*load_request), [self.limits.load_seconds], more_to_come=True)
+        if self.alive:
+            try:
+                self._send(frame, time.perf_counter() + SEND_SECONDS)
+            except (TimeoutError, OSError):
+                pass  # the load's own outcome tells what happened to the child
+        loaded = next(loading)
+        if loaded.kind != "loaded" or not self.alive:
+            self.kill()
+            return loaded, iter(())
+        return loaded, self._replies([seconds for _, _, seconds in calls], time.perf_counter())
+
     def call(self, function: str, args: list, kwargs: dict, watch: list[int], seconds: float) -> Outcome:
         return next(self.call_many([(function, request.encode_call(args, kwargs, watch), seconds)]))
 
@@ -122,9 +146,11 @@ class ChildSession:
         frame = request.calls_frame([(function, encoded) for function, encoded, _ in calls])
         return self._exchange(frame, [seconds for _, _, seconds in calls])
 
-    def _exchange(self, frame: request.Frame, seconds: list[float]) -> Iterator[Outcome]:
+    def _exchange(self, frame: request.Frame, seconds: list[float], more_to_come: bool = False) -> Iterator[Outcome]:
         """Send the request now; the replies are read as the iterator is consumed
-        (so the caller can do other work while the child runs)."""
+        (so the caller can do other work while the child runs). With
+        ``more_to_come``, another request follows, so replies beyond this
+        request's are not out of turn."""
         if not self.alive:
             return iter([Outcome("crashed", detail="the child had already stopped")])
         started = time.perf_counter()
@@ -135,9 +161,10 @@ class ChildSession:
             return iter([Outcome("timeout", seconds=time.perf_counter() - started)])
         except OSError:
             return iter([self._died(started)])
-        return self._replies(seconds, time.perf_counter())  # the first call's time starts once it has its inputs
+        # The first call's time starts once it has its inputs.
+        return self._replies(seconds, time.perf_counter(), more_to_come)
 
-    def _replies(self, seconds: list[float], started: float) -> Iterator[Outcome]:
+    def _replies(self, seconds: list[float], started: float, more_to_come: bool = False) -> Iterator[Outcome]:
         for number, allowed in enumerate(seconds):
             try:
                 payload = self._read_frame(started + allowed, last=number == len(seconds) - 1)
@@ -160,7 +187,7 @@ class ChildSession:
                 yield Outcome("protocol_error", detail=str(error)[:200], seconds=answered - started)
                 return
             started = answered
-            if number == len(seconds) - 1 and self._spoke_out_of_turn():
+            if number == len(seconds) - 1 and not more_to_come and self._spoke_out_of_turn():
                 # Bytes nobody asked for: the last answer is not trusted either.
                 self.kill()
                 yield Outcome("protocol_error", detail="unexpected extra bytes from the child", seconds=outcome.seconds)
