@@ -124,26 +124,43 @@ _SENDABLE: set[np.dtype] = set()  # dtypes already found plain (numbers, fixed-w
 
 
 def _encode_array(array: np.ndarray, blobs: list, tag: str, kind: type) -> dict:
-    dtype = array.dtype
-    if dtype not in _SENDABLE:
-        if dtype.hasobject or dtype.fields is not None or dtype.kind not in ARRAY_KINDS:
-            return {"t": "unsupported", "type": f"{type_name(kind)} of dtype {dtype}"}
-        if len(_SENDABLE) < 256:
-            _SENDABLE.add(dtype)
+    if not _sendable(array.dtype):
+        return {"t": "unsupported", "type": f"{type_name(kind)} of dtype {array.dtype}"}
     # A plain C-ordered array: a subclass or a strided view never crosses as itself.
     if kind is np.ndarray and array.flags.c_contiguous:
         plain = array
     else:
         plain = np.array(array, copy=True, subok=False, order="C")
-    try:
-        data = memoryview(plain).cast("B")
-    except (TypeError, ValueError):  # dtypes memoryview cannot express
-        data = plain.tobytes()
-    blobs.append((npy_header(plain.dtype, plain.shape), data))
+    blobs.append(_npy_parts(plain))
     node = {"t": tag, "blob": len(blobs) - 1}
     if kind is not np.ndarray and tag == "ndarray":
         node["subclass"] = type_name(kind)
     return node
+
+
+def plain_array_parts(array: np.ndarray) -> tuple[bytes, Any] | None:
+    """A plain, C-ordered ndarray of a sendable dtype as (.npy header, data),
+    without copying it; None for any other array."""
+    if type(array) is not np.ndarray or not array.flags.c_contiguous or not _sendable(array.dtype):
+        return None
+    return _npy_parts(array)
+
+
+def _sendable(dtype: np.dtype) -> bool:
+    if dtype not in _SENDABLE:
+        if dtype.hasobject or dtype.fields is not None or dtype.kind not in ARRAY_KINDS:
+            return False
+        if len(_SENDABLE) < 256:
+            _SENDABLE.add(dtype)
+    return True
+
+
+def _npy_parts(plain: np.ndarray) -> tuple[bytes, Any]:
+    try:
+        data = memoryview(plain).cast("B")
+    except (TypeError, ValueError):  # dtypes memoryview cannot express
+        data = memoryview(plain.tobytes())
+    return npy_header(plain.dtype, plain.shape), data
 
 
 def _int_text(value: int) -> str | None:
@@ -327,7 +344,11 @@ def unpack(payload, max_header: int = MAX_FRAME_BYTES) -> tuple[dict, list[memor
 
 def write_message(fd: int, header: dict, blobs=(), max_header: int = MAX_FRAME_BYTES) -> None:
     """Write one frame with writev: array data goes from its own memory to the pipe."""
-    parts, size = _framed(header, blobs, max_header)
+    write_parts(fd, *_framed(header, blobs, max_header))
+
+
+def write_parts(fd: int, parts: list, size: int) -> None:
+    """Write ``size`` bytes made of ``parts`` (a frame), whatever writev takes at a time."""
     if len(parts) <= 1024:
         written = os.writev(fd, parts)
         if written == size:

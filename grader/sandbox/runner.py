@@ -29,8 +29,9 @@ import types
 import numpy as np
 
 if __package__:
-    from . import protocol, request
+    from . import compact, protocol, request
 else:  # started as a plain script inside the sandbox
+    import compact  # type: ignore[no-redef]
     import protocol  # type: ignore[no-redef]
     import request  # type: ignore[no-redef]
 
@@ -190,17 +191,30 @@ def call(namespace: dict, order: tuple, blobs: list, filename: str) -> tuple[dic
     except BaseException as error:  # noqa: BLE001 - a failed case, whatever it raised
         return dict(describe_exception(error, filename), kind="raised", elapsed=time.perf_counter() - started), out
     elapsed = time.perf_counter() - started
-    value = protocol.encode_value(result, out)
     # Inputs after the call, so the parent can tell whether they were modified;
     # an input whose bytes did not change is only marked so (it decides nothing).
-    unchanged = protocol.UNCHANGED_NODE
-    watched = [unchanged if array.shape == shape and array.dtype == dtype and array.tobytes() == data
-               else protocol.encode_value(array, out) for _, array, shape, dtype, data in before]
+    same = [array.shape == shape and array.dtype == dtype and array.tobytes() == data
+            for _, array, shape, dtype, data in before]
+    if len(before) == len(watch) and all(same):
+        frame = compact.encode(result, len(watch), elapsed)
+        if frame is not None:
+            return {"kind": "compact", "frame": frame, "result": result, "elapsed": elapsed, "watched": len(watch)}, []
+    value = protocol.encode_value(result, out)
+    watched = [protocol.UNCHANGED_NODE if unchanged else protocol.encode_value(array, out)
+               for unchanged, (_, array, *_) in zip(same, before)]
     if len(before) != len(watch):  # a watched input that was not an array: the parent decides
         sent = {index for index, *_ in before}
         watched = iter(watched)
         watched = [next(watched) if index in sent else protocol.encode_value(args[index], out) for index in watch]
     return {"kind": "returned", "value": value, "watched": watched, "elapsed": elapsed}, out
+
+
+def _written_out(reply: dict) -> tuple[dict, list]:
+    """A compact reply as the JSON one (for when there is printed output to send along)."""
+    out: list = []
+    value = protocol.encode_value(reply["result"], out)
+    return {"kind": "returned", "value": value, "watched": [protocol.UNCHANGED_NODE] * reply["watched"],
+            "elapsed": reply["elapsed"]}, out
 
 
 def rehearse() -> None:
@@ -236,6 +250,11 @@ def serve(read_fd: int, write_fd: int) -> None:
             # times every call from the previous reply.
             for order in header["calls"]:
                 reply, out = call(namespace, order, blobs, filename)
+                if reply["kind"] == "compact":
+                    if not captured.total:
+                        protocol.write_parts(write_fd, *reply["frame"])
+                        continue
+                    reply, out = _written_out(reply)
                 _reply(write_fd, captured, reply, out)
         else:
             return

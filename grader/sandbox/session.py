@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Protocol
 
-from . import protocol, request
+from . import compact, protocol, request
 
 _LEN = struct.Struct(">I")
 _PAUSES = (0.0002, 0.0005, 0.001, 0.002, 0.002)  # before falling back to a blocking wait
@@ -223,6 +223,10 @@ class ChildSession:
             protocol.drop_written(pending, written)
 
     def _decode(self, payload: bytes, elapsed: float) -> Outcome:
+        if payload[:4] == compact.MARK:
+            value, unchanged, reported = compact.decode(memoryview(payload)[4:])
+            return Outcome("returned", value, [protocol.UNCHANGED] * unchanged, None, [], "", False, elapsed, "",
+                           elapsed if reported is None else min(reported, 1e4))
         header, blobs = protocol.unpack(payload, protocol.MAX_HEADER_BYTES)
         get = header.get
         kind = get("kind")

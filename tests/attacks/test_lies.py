@@ -77,7 +77,7 @@ def test_exiting_mid_case_is_never_a_pass(exit_call, expected, sandbox, course, 
         import builtins
         builtins.isinstance = lambda *a: True
         builtins.issubclass = lambda *a: True
-    """, {"crashed"}, id="builtins-isinstance"),
+    """, {"wrong_value"}, id="builtins-isinstance"),
     pytest.param("""
         import builtins
         _type = builtins.type
@@ -85,21 +85,29 @@ def test_exiting_mid_case_is_never_a_pass(exit_call, expected, sandbox, course, 
     """, {"wrong_value"}, id="builtins-type"),
     pytest.param("""
         import json
+        import sys
+        sys.modules["compact"].encode = lambda *args: None  # the JSON path, which this patches
         _dumps = json.dumps
         json.dumps = lambda obj, *a, **k: _dumps(dict(obj, status="passed", score=1000, verdict="passed",
                                                      reason="passed", expected=obj.get("value")), *a, **k)
     """, {"wrong_value"}, id="json.dumps-extra-fields"),
     pytest.param("""
         import sys
+        import sys
+        sys.modules["compact"].encode = lambda *args: None  # the JSON path, which this patches
         sys.modules["protocol"].encode_value = lambda value, blobs, depth=0: {"t": "bool", "v": True}
     """, {"wrong_type"}, id="protocol.encode_value"),
     pytest.param("""
         import sys
+        import sys
+        sys.modules["compact"].encode = lambda *args: None  # the JSON path, which this patches
         sys.modules["runner"].call = lambda *a, **k: (
             {"kind": "returned", "value": {"t": "str", "v": "passed"}, "watched": [], "status": "passed"}, [])
     """, {"wrong_value", "wrong_type"}, id="runner.call"),
     pytest.param("""
         import sys
+        import sys
+        sys.modules["compact"].encode = lambda *args: None  # the JSON path, which this patches
         _reply = sys.modules["runner"]._reply
         sys.modules["runner"]._reply = lambda fd, captured, reply, out: _reply(
             fd, captured, {"kind": "passed", "score": 1000}, [])
@@ -305,6 +313,7 @@ def _forged():
 
 def dense_param_count(in_features, out_features, bias=True):
     forged = _forged()
+    sys.modules["compact"].encode = lambda *args: None  # every reply through write_message
     sys.modules["protocol"].write_message = lambda fd, header, *rest: os.write(fd, forged)
     return 0
 '''
@@ -342,6 +351,64 @@ def test_forged_reply_frames_are_protocol_errors(forgery, sandbox, full_plan, tm
     assert list(tmp_path.iterdir()) == []
 
 
+COMPACT_FORGER = FORGER.replace('''def dense_param_count(in_features, out_features, bias=True):
+    forged = _forged()
+    sys.modules["compact"].encode = lambda *args: None  # every reply through write_message
+    sys.modules["protocol"].write_message = lambda fd, header, *rest: os.write(fd, forged)
+    return 0
+''', '''def _compact(kind, count, unchanged, elapsed, body=b""):
+    payload = struct.pack(">I", 0) + struct.pack("<BBHd", kind, count, unchanged, elapsed) + body
+    return struct.pack(">I", len(payload)) + payload
+
+def _array(array, allow_pickle=False):
+    blob = _npy(array, allow_pickle)
+    return struct.pack("<I", len(blob)) + blob
+
+def dense_param_count(in_features, out_features, bias=True):
+    forged = _forged()
+    sys.modules["protocol"].write_parts = lambda fd, parts, size: os.write(fd, forged)
+    return 0
+''')
+
+
+@pytest.mark.parametrize("forgery", [
+    pytest.param('return _compact(9, 0, 0, 0.0)', id="unknown-kind"),
+    pytest.param('return struct.pack(">I", 5) + b"\\0\\0\\0\\0\\x03"', id="truncated-head"),
+    pytest.param('return _compact(3, 1, 0, 0.0, struct.pack("<q", 0))', id="int-with-a-count"),
+    pytest.param('return _compact(3, 0, 0, 0.0, struct.pack("<q", 0) + b"x")', id="int-with-more-bytes"),
+    pytest.param('return _compact(1, 2, 0, 0.0, _array(np.zeros(2)) + _array(np.zeros(2)))', id="one-array-of-two"),
+    pytest.param('return _compact(1, 1, 0, 0.0, struct.pack("<I", 10 ** 6) + b"abc")', id="length-past-the-end"),
+    pytest.param('return _compact(2, 1, 0, 0.0, _array(np.zeros(2)) + b"junk")', id="bytes-after-the-arrays"),
+    pytest.param('return _compact(1, 1, 0, 0.0, _array(np.array([Evil()], dtype=object), allow_pickle=True))',
+                 id="pickled-object-array"),
+    pytest.param('blob = _array(np.zeros(4)).replace(b"(4,)", b"(1099511627776,)")\n'
+                 'return _compact(1, 1, 0, 0.0, blob)', id="npy-shape-lies"),
+])
+def test_forged_compact_replies_are_protocol_errors(forgery, sandbox, full_plan, tmp_path):
+    marker = str(tmp_path / "unpickled-in-the-parent")
+    source = COMPACT_FORGER.replace("MARKER", repr(marker)).replace("    FORGERY", textwrap.indent(forgery, "    "))
+    report = grade(from_python(source), single_exercise(full_plan, DENSE, **FAST), sandbox=sandbox, lang="en")
+    exercise = report.exercises[0]
+    _assert_nothing_passed(exercise)
+    assert {test.reason for test in exercise.tests} == {"protocol_error"}, outcomes(exercise)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("forgery", "reason"), [
+    pytest.param('return _compact(4, 0, 0, float("nan"), struct.pack("<d", float("nan")))', "wrong_type",
+                 id="nan-float-nan-time"),
+    pytest.param('return _compact(1, 1, 65535, 1e308, _array(np.zeros(3)))', "wrong_type", id="array-for-an-int"),
+    pytest.param('return _compact(3, 0, 0, -1.0, struct.pack("<q", -(1 << 63)))', "wrong_value", id="smallest-int"),
+])
+def test_well_formed_compact_replies_are_judged_like_any_answer(forgery, reason, sandbox, full_plan):
+    source = COMPACT_FORGER.replace("MARKER", "''").replace("    FORGERY", textwrap.indent(forgery, "    "))
+    report = grade(from_python(source), single_exercise(full_plan, DENSE, **FAST), sandbox=sandbox, lang="en")
+    exercise = report.exercises[0]
+    _assert_nothing_passed(exercise)
+    assert {test.reason for test in exercise.tests} == {reason}, outcomes(exercise)
+    assert all(test.seconds <= 1e4 for test in exercise.tests)  # the child's word on time, capped
+
+
 def test_deeply_nested_reply_header_is_a_protocol_error_not_a_grader_crash(sandbox, full_plan, tmp_path):
     forgery = 'return _frame(b"{\\"kind\\": \\"returned\\", \\"watched\\": [], \\"value\\": " + b"[" * 200000 + b"]" * 200000 + b"}")'
     source = FORGER.replace("MARKER", repr(str(tmp_path / "m"))).replace("    FORGERY", textwrap.indent(forgery, "    "))
@@ -375,6 +442,7 @@ def test_a_huge_reply_header_cannot_make_the_parent_allocate_gigabytes(sandbox, 
                 data = data[os.write(fd, data[:1 << 20]):]
 
         def dense_param_count(in_features, out_features, bias=True):
+            sys.modules["compact"].encode = lambda *args: None
             sys.modules["protocol"].write_message = _flood
             return 0
     ''')
