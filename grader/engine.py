@@ -177,10 +177,17 @@ def grade(submission: Submission, plan: AssignmentPlan, *, sandbox: Sandbox | No
         _run_phase(child, [(run, index) for run in runs for index, planned in enumerate(run.exercise.cases)
                            if planned.case.visibility == "hidden"], meanwhile=lambda: _judge_all(public))
         _judge_all(public)
+        # The report is made before the child is let go: its clean-up can wait
+        # (the pool has a spare), the student cannot.
+        return _report(plan, runs, child, submission, lang, visibility, sandbox.name, started)
     finally:
         child.close()
         if own_sandbox:
             sandbox.close()
+
+
+def _report(plan: AssignmentPlan, runs: list[_ExerciseRun], child: _Child, submission: Submission, lang: str,
+            visibility: str, sandbox_name: str, started: float) -> Report:
     results = [_exercise_result(run, child) for run in runs]
     problems = [f"syntax error ({problem.where()}): {inert(problem.message)}" for problem in submission.syntax_errors]
     problems += [_load_problem(error, submission, lang) for error in child.load_errors]
@@ -196,7 +203,7 @@ def grade(submission: Submission, plan: AssignmentPlan, *, sandbox: Sandbox | No
         visibility=visibility,
         lang=lang,
         problems=problems,
-        sandbox=sandbox.name,
+        sandbox=sandbox_name,
         # The run's wall time includes hidden cases', which the student's code
         # can stretch to carry their inputs: only a public-only run reports it.
         seconds=round(time.perf_counter() - started, 3) if visibility == "public" else 0.0,
