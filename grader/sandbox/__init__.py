@@ -17,7 +17,7 @@ from .process import ProcessSandbox
 from .session import ChildSession, Limits, Outcome
 
 __all__ = ["BwrapSandbox", "ChildSession", "IsolationRequired", "Limits", "Outcome", "ProcessSandbox",
-           "SandboxUnavailable", "open_sandbox"]
+           "SandboxUnavailable", "open_sandbox", "unavailable_reason"]
 
 
 class IsolationRequired(RuntimeError):

@@ -14,10 +14,11 @@ import signal
 import socket
 import struct
 import time
-from dataclasses import dataclass, field
-from typing import Any, Iterator, Protocol
+from dataclasses import dataclass
+from typing import Iterator, Protocol
 
-from . import compact, protocol, request
+from . import protocol, reply, request
+from .reply import Outcome
 
 _LEN = struct.Struct(">I")
 _PAUSES = (0.0002, 0.0005, 0.001, 0.002, 0.002)  # before falling back to a blocking wait
@@ -47,26 +48,6 @@ class Limits:
             "RLIMIT_NOFILE": self.open_files,
             "RLIMIT_CORE": 0,
         }
-
-
-@dataclass
-class Outcome:
-    """What happened to one request: the only thing the sandbox reports."""
-
-    kind: str  # returned | raised | missing | loaded | timeout | crashed | output_limit | protocol_error
-    value: Any = None
-    watched: list[Any] = field(default_factory=list)
-    exception: dict | None = None
-    errors: list[dict] = field(default_factory=list)
-    output: str = ""
-    output_truncated: bool = False
-    seconds: float = 0.0  # measured here: what limits are enforced on
-    detail: str = ""
-    # The child's own measure of the call alone (its word, capped): shown for
-    # public cases, never used to enforce anything.
-    reported_seconds: float = 0.0
-
-
 
 
 class ChildProcess(Protocol):
@@ -223,45 +204,7 @@ class ChildSession:
             protocol.drop_written(pending, written)
 
     def _decode(self, payload: bytes, elapsed: float) -> Outcome:
-        if payload[:4] == compact.MARK:
-            value, unchanged, reported = compact.decode(memoryview(payload)[4:])
-            return Outcome("returned", value, [protocol.UNCHANGED] * unchanged, None, [], "", False, elapsed, "",
-                           elapsed if reported is None else min(reported, 1e4))
-        header, blobs = protocol.unpack(payload, protocol.MAX_HEADER_BYTES)
-        get = header.get
-        kind = get("kind")
-        output = get("output", "")
-        if type(output) is not str:
-            output = ""
-        truncated = get("output_truncated") is True
-        reported = get("elapsed")
-        reported = min(reported, 1e4) if type(reported) is float and reported >= 0 else elapsed
-        printed = get("output_bytes", 0)
-        if type(printed) is int and printed > self.limits.output_kb * 1024:
-            return Outcome("output_limit", None, [], None, [], output, truncated, elapsed,
-                           f"printed {printed // 1024} KiB", reported)
-        if kind == "returned":
-            watched = get("watched")
-            if type(watched) is not list:
-                raise protocol.ProtocolError("malformed watch list")
-            decode, unchanged = protocol.decode_value, protocol.UNCHANGED_NODE
-            return Outcome("returned", decode(get("value"), blobs),
-                           [protocol.UNCHANGED if node == unchanged else decode(node, blobs) for node in watched],
-                           None, [], output, truncated, elapsed, "", reported)
-        if kind == "raised":
-            return Outcome("raised", None, [], _clean_exception(header), [], output, truncated, elapsed, "", reported)
-        if kind == "missing":
-            return Outcome("missing", None, [], None, [], output, truncated, elapsed, "", reported)
-        if kind == "loaded":
-            errors = get("errors")
-            if type(errors) is not list:
-                raise protocol.ProtocolError("malformed error list")
-            return Outcome("loaded", None, [], None, [_clean_exception(error) for error in errors],
-                           output, truncated, elapsed, "", reported)
-        if kind == "unsendable":
-            return Outcome("protocol_error", None, [], None, [], output, truncated, elapsed,
-                           "the returned value is too large to send", reported)
-        raise protocol.ProtocolError("unknown reply")
+        return reply.decode(payload, elapsed, self.limits.output_kb * 1024)
 
     def _read_frame(self, deadline: float, last: bool = False) -> memoryview:
         """One whole frame from the child, or TimeoutError at the deadline.
@@ -409,24 +352,3 @@ def _check_lengths(size: int, head_size: int = 0) -> None:
         raise protocol.ProtocolError("truncated message")
     if head_size > protocol.MAX_HEADER_BYTES:
         raise protocol.ProtocolError("message header too large")
-
-
-def _clean_exception(node: Any) -> dict:
-    """Keep only the plain fields we know, with their types checked."""
-    if not isinstance(node, dict):
-        raise protocol.ProtocolError("malformed exception")
-    frames = [
-        {"line": frame["line"], "function": str(frame.get("function", ""))[:100]}
-        for frame in node.get("frames", [])[:16]
-        if isinstance(frame, dict) and type(frame.get("line")) is int
-    ]
-    mro = node.get("mro", [])
-    return {
-        "exc_type": str(node.get("exc_type", "Exception"))[:200],
-        "mro": [str(name)[:100] for name in mro[:32]] if isinstance(mro, list) else [],
-        "category": str(node.get("category", "exception"))[:20],
-        "message": str(node.get("message", ""))[:500],
-        "frames": frames,
-    }
-
-
