@@ -136,3 +136,18 @@ def test_inputs_sent_inline_arrive_aligned_and_equal():
     arrays = [request.decode_input(node, blobs, 0) for node in header["calls"][0][1]]
     assert all(array.flags.aligned and array.ctypes.data % request.ALIGN == 0 for array in arrays)
     assert np.array_equal(arrays[0], np.arange(7.0)) and np.array_equal(arrays[2], np.arange(3.0))
+
+
+@pytest.mark.skipif(not hasattr(os, "memfd_create"), reason="this system has no memory files")
+def test_a_frame_dropped_from_the_cache_keeps_its_file_while_in_use_and_closes_it_after():
+    import gc
+
+    held = request.calls_frame([("f", request.encode_call([np.arange(8.0)], {}, []))])
+    (fd,) = held.fds
+    for count in range(request._CACHED_FRAMES + 2):  # push the held frame out of the cache
+        request.calls_frame([("f", request.encode_call([np.full(4, float(count))], {}, []))])
+    assert fcntl.fcntl(fd, fcntl.F_GET_SEALS) & fcntl.F_SEAL_WRITE  # still the same sealed file
+    del held
+    gc.collect()
+    with pytest.raises(OSError):
+        os.fstat(fd)

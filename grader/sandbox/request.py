@@ -98,6 +98,22 @@ class Frame(NamedTuple):
 
     parts: list
     fds: tuple[int, ...] = ()
+    owner: Any = None  # keeps ``fds`` open while the frame is in use
+
+
+class _MemoryFile:
+    """A file descriptor closed when nothing refers to it any more: a frame
+    dropped from the cache while another thread sends it keeps its file (a
+    closed number could be reused by anything, and sent into the sandbox)."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def __del__(self) -> None:
+        try:
+            os.close(self.fd)
+        except OSError:
+            pass
 
 
 _FRAMES: dict[tuple, tuple[Frame, list]] = {}  # calls frames already built, with the calls they pin
@@ -114,8 +130,7 @@ def calls_frame(calls: list[tuple[str, EncodedCall]]) -> Frame:
         # The entry keeps the calls alive, so no other object can take their ids.
         cached = (frame(*calls_message(calls), shared=True), [encoded for _, encoded in calls])
         if len(_FRAMES) >= _CACHED_FRAMES:
-            for fd in _FRAMES.pop(next(iter(_FRAMES)))[0].fds:
-                os.close(fd)
+            _FRAMES.pop(next(iter(_FRAMES)), None)  # its file closes once no frame uses it
         _FRAMES[key] = cached
     return cached[0]
 
@@ -159,7 +174,9 @@ def frame(header: dict, blobs, shared: bool = False) -> Frame:
         parts += _aligned(blobs, _LEN.size + len(head))
     size = _LEN.size + sum(len(part) for part in parts[1:])
     parts[0] = _LEN.pack(size) + _LEN.pack(len(head))
-    return Frame([part for part in parts if len(part)], () if memory is None else (memory,))
+    if memory is None:
+        return Frame([part for part in parts if len(part)])
+    return Frame([part for part in parts if len(part)], (memory,), _MemoryFile(memory))
 
 
 def _aligned(blobs, offset: int) -> list:
