@@ -72,3 +72,28 @@ def test_calls_sent_behind_a_load_that_never_ends_are_not_run():
         assert loaded.kind == "timeout" and list(outcomes) == [] and not session.alive
     finally:
         session.close()
+
+
+@pytest.mark.parametrize("backend", ["process", "bwrap"])
+def test_code_that_writes_to_its_input_is_run_again_on_a_copy_and_the_change_comes_back(backend):
+    import numpy as np
+
+    from grader.sandbox import BwrapSandbox, unavailable_reason
+    from grader.sandbox.protocol import UNCHANGED
+
+    if backend == "bwrap" and unavailable_reason():
+        pytest.skip(unavailable_reason())
+    sandbox = ProcessSandbox() if backend == "process" else BwrapSandbox(spare=False)
+    source = ("def bump(x):\n    print('once')\n    x += 1\n    return float(x.sum())\n\n"
+              "def careful(x):\n    try:\n        x[0] = 5\n    except ValueError:\n        pass\n    return float(x.sum())\n")
+    session, load = _load(source, sandbox)
+    try:
+        assert session.load(load).kind == "loaded"
+        bumped, careful = session.call_many([("bump", request.encode_call([np.zeros(3)], {}, [0]), 5.0),
+                                             ("careful", request.encode_call([np.zeros(3)], {}, [0]), 5.0)])
+        assert (bumped.kind, bumped.value, bumped.output) == ("returned", 3.0, "once\n")
+        assert np.array_equal(bumped.watched[0], np.ones(3))
+        assert (careful.kind, careful.value, careful.watched) == ("returned", 0.0, [UNCHANGED])
+    finally:
+        session.close()
+        sandbox.close()

@@ -123,7 +123,7 @@ _CACHED_FRAMES = 64
 def calls_frame(calls: list[tuple[str, EncodedCall]]) -> Frame:
     """The frame of a ``calls`` request. A plan sends the same batches to every
     submission: each is built once, its inputs written once to a sealed
-    memory file that every child maps (copy-on-write) instead of receiving a copy."""
+    memory file that every child maps (read-only) instead of receiving a copy."""
     key = tuple((function, id(encoded)) for function, encoded in calls)
     cached = _FRAMES.get(key)
     if cached is None:
@@ -239,6 +239,8 @@ def read(fd: int) -> tuple[dict, list[memoryview]]:
         header = marshal.loads(payload[_LEN.size:start])
         if header.get("shared") and fds:
             payload, start = _mapped(fds[0], header["blobs"]), 0
+        else:
+            payload = payload.toreadonly()  # inputs are read-only either way
     finally:
         for passed in fds:
             os.close(passed)
@@ -251,15 +253,16 @@ def read(fd: int) -> tuple[dict, list[memoryview]]:
 
 
 def _mapped(fd: int, sizes: list[int]) -> memoryview:
-    """The inputs' memory file, mapped privately: a call that writes to its
-    inputs gets its own copy of the page, and the file stays as it was."""
+    """The inputs' memory file, mapped read-only."""
     end = 0
     for size in sizes:
         end += -end % ALIGN + size
     if end == 0:
-        return memoryview(bytearray())
-    # (Not MAP_POPULATE: on a writable private mapping it copies every page.)
-    return memoryview(mmap.mmap(fd, end, flags=mmap.MAP_PRIVATE, prot=mmap.PROT_READ | mmap.PROT_WRITE))
+        return memoryview(b"")
+    # Shared and read-only (the file is sealed): nothing is ever copied, and
+    # the pages are mapped at once.
+    flags = mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0)
+    return memoryview(mmap.mmap(fd, end, flags=flags, prot=mmap.PROT_READ))
 
 
 def _aligned_view(buffer: bytearray, size: int) -> memoryview:
@@ -311,8 +314,8 @@ _DTYPES: dict[str, np.dtype] = {}
 
 
 def decode_input(node: tuple, blobs: list, base: int) -> Any:
-    """An input rebuilt in the child: arrays are writable views of the request's
-    own bytes (each call's inputs are its own)."""
+    """An input rebuilt in the child: arrays are read-only views of the
+    request's bytes (see ``runner.call`` for code that writes to them)."""
     kind = node[0]
     if kind == PLAIN:
         return node[1]

@@ -173,8 +173,13 @@ def _next_statement(text: str, failed_line: int) -> int | None:
     return None
 
 
-def call(namespace: dict, order: tuple, blobs: list, filename: str) -> tuple[dict, list]:
-    """One call of a ``calls`` request: (function, args, kwargs, watch, base)."""
+def call(namespace: dict, order: tuple, blobs: list, filename: str, captured: "CappedText | None" = None
+         ) -> tuple[dict, list]:
+    """One call of a ``calls`` request: (function, args, kwargs, watch, base).
+
+    Array inputs arrive read-only (views of the request's memory). Code that
+    writes to one is called again on writable copies, and whatever it changed
+    is sent back for the parent to judge, as for any modified input."""
     name, arg_nodes, kwarg_nodes, watch, base = order
     function = namespace.get(name)
     if function is None or not callable(function):
@@ -182,23 +187,37 @@ def call(namespace: dict, order: tuple, blobs: list, filename: str) -> tuple[dic
     decode = request.decode_input
     args = [decode(node, blobs, base) for node in arg_nodes]
     kwargs = {key: decode(node, blobs, base) for key, node in kwarg_nodes.items()} if kwarg_nodes else {}
-    before = [(index, array, array.shape, array.dtype, array.tobytes())
-              for index in watch if type(array := args[index]) is np.ndarray]
-    out: list = []
-    started = time.perf_counter()
-    try:
-        result = function(*args, **kwargs)
-    except BaseException as error:  # noqa: BLE001 - a failed case, whatever it raised
-        return dict(describe_exception(error, filename), kind="raised", elapsed=time.perf_counter() - started), out
+    copied = False
+    if any(type(args[index]) is np.ndarray and args[index].flags.writeable for index in watch):
+        copied = True  # writable inputs (a backend without read-only ones): their bytes are compared
+    while True:
+        before = [(index, array, array.shape, array.dtype, array.tobytes() if copied else None)
+                  for index in watch if type(array := args[index]) is np.ndarray]
+        started = time.perf_counter()
+        try:
+            result = function(*args, **kwargs)
+            break
+        except ValueError as error:
+            if copied or not _wrote_to_read_only(error):
+                return _raised(error, filename, started)
+        except BaseException as error:  # noqa: BLE001 - a failed case, whatever it raised
+            return _raised(error, filename, started)
+        copied = True
+        if captured is not None:
+            captured.take()  # what the first try printed is not this call's output
+        for index in watch:
+            if type(args[index]) is np.ndarray:
+                args[index] = np.array(args[index])  # a writable copy
     elapsed = time.perf_counter() - started
     # Inputs after the call, so the parent can tell whether they were modified;
-    # an input whose bytes did not change is only marked so (it decides nothing).
-    same = [array.shape == shape and array.dtype == dtype and array.tobytes() == data
+    # an input that did not change is only marked so (it decides nothing).
+    same = [array.shape == shape and array.dtype == dtype and (data is None or array.tobytes() == data)
             for _, array, shape, dtype, data in before]
     if len(before) == len(watch) and all(same):
         frame = compact.encode(result, len(watch), elapsed)
         if frame is not None:
             return {"kind": "compact", "frame": frame, "result": result, "elapsed": elapsed, "watched": len(watch)}, []
+    out: list = []
     value = protocol.encode_value(result, out)
     watched = [protocol.UNCHANGED_NODE if unchanged else protocol.encode_value(array, out)
                for unchanged, (_, array, *_) in zip(same, before)]
@@ -207,6 +226,22 @@ def call(namespace: dict, order: tuple, blobs: list, filename: str) -> tuple[dic
         watched = iter(watched)
         watched = [next(watched) if index in sent else protocol.encode_value(args[index], out) for index in watch]
     return {"kind": "returned", "value": value, "watched": watched, "elapsed": elapsed}, out
+
+
+# What numpy says when code writes to a read-only array (an input here).
+_READ_ONLY_MESSAGES = ("assignment destination is read-only", "output array is read-only")
+
+
+def _wrote_to_read_only(error: ValueError) -> bool:
+    try:
+        message = str(error)
+    except BaseException:  # noqa: BLE001 - a student's __str__ may raise anything
+        return False
+    return type(error) is ValueError and any(text in message for text in _READ_ONLY_MESSAGES)
+
+
+def _raised(error: BaseException, filename: str, started: float) -> tuple[dict, list]:
+    return dict(describe_exception(error, filename), kind="raised", elapsed=time.perf_counter() - started), []
 
 
 def _written_out(reply: dict) -> tuple[dict, list]:
@@ -249,7 +284,7 @@ def serve(read_fd: int, write_fd: int) -> None:
             # One request, one reply per call as each finishes: the parent
             # times every call from the previous reply.
             for order in header["calls"]:
-                reply, out = call(namespace, order, blobs, filename)
+                reply, out = call(namespace, order, blobs, filename, captured)
                 if reply["kind"] == "compact":
                     if not captured.total:
                         protocol.write_parts(write_fd, *reply["frame"])
