@@ -188,10 +188,9 @@ def call(namespace: dict, order: tuple, blobs: list, filename: str, captured: "C
     args = [decode(node, blobs, base) for node in arg_nodes]
     kwargs = {key: decode(node, blobs, base) for key, node in kwarg_nodes.items()} if kwarg_nodes else {}
     copied = False
-    if any(type(args[index]) is np.ndarray and args[index].flags.writeable for index in watch):
-        copied = True  # writable inputs (a backend without read-only ones): their bytes are compared
     while True:
-        before = [(index, array, array.shape, array.dtype, array.tobytes() if copied else None)
+        # A writable input's bytes are kept to compare; a read-only one cannot change.
+        before = [(index, array, array.shape, array.dtype, array.tobytes() if array.flags.writeable else None)
                   for index in watch if type(array := args[index]) is np.ndarray]
         started = time.perf_counter()
         try:
