@@ -240,11 +240,7 @@ class Zygote:
         self.alive = False
         if getattr(self, "_next", None) is not None:
             upcoming, self._next = self._next, None
-            for fd in (upcoming._to_child, upcoming._from_child):
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
+            upcoming.close()  # (this zygote is no longer alive: closing it asks for nothing)
         try:
             os.killpg(self.process.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError, AttributeError):

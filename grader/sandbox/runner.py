@@ -10,7 +10,8 @@ Conversation (requests, see ``request``; replies, see ``protocol``):
   child  -> {"kind": "loaded", "errors": [...]}
   parent -> {"kind": "calls", "calls": [(function, args, kwargs, watch, base), ...]}
   child  -> per call, as it finishes:
-            {"kind": "returned", "value", "watched"} | {"kind": "raised", ...} | {"kind": "missing"}
+            {"kind": "returned", "value", "watched"} | {"kind": "raised", ...} | {"kind": "missing"},
+            or the usual answer in compact form (see ``compact``)
 """
 
 from __future__ import annotations
@@ -243,7 +244,7 @@ def _raised(error: BaseException, filename: str, started: float) -> tuple[dict, 
     return dict(describe_exception(error, filename), kind="raised", elapsed=time.perf_counter() - started), []
 
 
-def _written_out(reply: dict) -> tuple[dict, list]:
+def _as_json(reply: dict) -> tuple[dict, list]:
     """A compact reply as the JSON one (for when there is printed output to send along)."""
     out: list = []
     value = protocol.encode_value(reply["result"], out)
@@ -252,14 +253,17 @@ def _written_out(reply: dict) -> tuple[dict, list]:
 
 
 def rehearse() -> None:
-    """Go through a load and a call on made-up code, without any channel."""
-    namespace, _ = load_module([{"source": "def f(x, k=1):\n    return x * k, [x.sum()]\n"}], "rehearsal.py")
-    inputs = request.encode_call([np.arange(6.0).reshape(2, 3)], {"k": 2}, [0])
-    header = {"kind": "calls", "calls": [("f", inputs.args, inputs.kwargs, inputs.watch, 0)]}
-    blobs = [memoryview(bytearray(blob)) for blob in inputs.blobs]
-    reply, out = call(namespace, header["calls"][0], blobs, "rehearsal.py")
-    reply.update(output="", output_truncated=False, output_bytes=0)
-    protocol.pack(reply, out)
+    """Go through a load and two calls (a compact answer and a JSON one) on
+    made-up code, without any channel."""
+    namespace, _ = load_module([{"source": "def f(x, k=1):\n    return x * k\n\n\ndef g(x):\n    return x.sum(), [x]\n"}],
+                               "rehearsal.py")
+    inputs = request.encode_call([np.arange(6.0).reshape(2, 3)], {}, [0])
+    blobs = [memoryview(bytes(blob)) for blob in inputs.blobs]  # read-only, as real inputs are
+    for name in ("f", "g"):
+        reply, out = call(namespace, (name, inputs.args, inputs.kwargs, inputs.watch, 0), blobs, "rehearsal.py")
+        if reply["kind"] == "compact":
+            reply, out = _as_json(reply)
+        protocol.pack(reply, out)
     FILE_CODE.clear()
 
 
@@ -288,7 +292,7 @@ def serve(read_fd: int, write_fd: int) -> None:
                     if not captured.total:
                         protocol.write_parts(write_fd, *reply["frame"])
                         continue
-                    reply, out = _written_out(reply)
+                    reply, out = _as_json(reply)
                 _reply(write_fd, captured, reply, out)
         else:
             return
