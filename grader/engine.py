@@ -171,11 +171,9 @@ def grade(submission: Submission, plan: AssignmentPlan, *, sandbox: Sandbox | No
         # Every public case before any hidden one: a hidden input the code keeps
         # can then never reach a later public case's output, the only place
         # printed text and values are shown.
-        public = _run_phase(child, [(run, index) for run in runs for index, planned in enumerate(run.exercise.cases)
-                                    if planned.case.visibility == "public"], defer=True)
+        public = _run_phase(child, _cases(runs, "public"), defer=True)
         # The public outcomes are judged while the child works on the hidden cases.
-        _run_phase(child, [(run, index) for run in runs for index, planned in enumerate(run.exercise.cases)
-                           if planned.case.visibility == "hidden"], meanwhile=lambda: _judge_all(public))
+        _run_phase(child, _cases(runs, "hidden"), meanwhile=lambda: _judge_all(public))
         _judge_all(public)
         # The report is made before the child is let go: its clean-up can wait
         # (the pool has a spare), the student cannot.
@@ -184,6 +182,11 @@ def grade(submission: Submission, plan: AssignmentPlan, *, sandbox: Sandbox | No
         child.close()
         if own_sandbox:
             sandbox.close()
+
+
+def _cases(runs: list[_ExerciseRun], visibility: str) -> list[tuple[_ExerciseRun, int]]:
+    return [(run, index) for run in runs for index, planned in enumerate(run.exercise.cases)
+            if planned.case.visibility == visibility]
 
 
 def _report(plan: AssignmentPlan, runs: list[_ExerciseRun], child: _Child, submission: Submission, lang: str,

@@ -261,10 +261,6 @@ def _typed(value: Any, kind: type) -> Any:
 # ----------------------------------------------------------------------- frames
 
 
-def segments(header: dict, blobs, max_header: int = MAX_FRAME_BYTES) -> list:
-    return _framed(header, blobs, max_header)[0]
-
-
 def _framed(header: dict, blobs, max_header: int) -> tuple[list, int]:
     """A frame's parts (length, header, blob parts) and its size in bytes."""
     parts: list = [b"", b""]
@@ -296,7 +292,7 @@ def blob_bytes(blob) -> bytes:
 
 def pack(header: dict, blobs=()) -> bytes:
     """One frame as bytes: length, header length, JSON header, blobs."""
-    return b"".join(bytes(part) for part in segments(header, blobs))
+    return b"".join(bytes(part) for part in _framed(header, blobs, MAX_FRAME_BYTES)[0])
 
 
 def unpack(payload, max_header: int = MAX_FRAME_BYTES) -> tuple[dict, list[memoryview]]:
@@ -349,20 +345,13 @@ def write_message(fd: int, header: dict, blobs=(), max_header: int = MAX_FRAME_B
 
 def write_parts(fd: int, parts: list, size: int) -> None:
     """Write ``size`` bytes made of ``parts`` (a frame), whatever writev takes at a time."""
-    if len(parts) <= 1024:
-        written = os.writev(fd, parts)
-        if written == size:
-            return
-        parts = _unwritten(parts, written)
+    written = os.writev(fd, parts[:1024])
+    if written == size:
+        return
     pending = [part for part in (memoryview(part).cast("B") for part in parts) if len(part)]
+    drop_written(pending, written)
     while pending:
         drop_written(pending, os.writev(fd, pending[:1024]))
-
-
-def _unwritten(parts: list, written: int) -> list:
-    pending = [memoryview(part).cast("B") for part in parts]
-    drop_written(pending, written)
-    return pending
 
 
 def drop_written(pending: list[memoryview], written: int) -> None:

@@ -22,7 +22,6 @@ import marshal
 import mmap
 import os
 import socket
-import stat
 import struct
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -275,7 +274,7 @@ def _read_into(fd: int, buffer: memoryview, with_fds: bool = False) -> list[int]
     descriptors sent with those bytes (fd must then be a socket)."""
     fds: list[int] = []
     while len(buffer):
-        if with_fds and not fds and _is_socket(fd):
+        if with_fds and not fds:
             count, received = _receive_with_fds(fd, buffer)
             fds += received
         else:
@@ -299,15 +298,6 @@ def _receive_with_fds(fd: int, buffer: memoryview) -> tuple[int, list[int]]:
         if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
             fds += array.array("i", data[:len(data) - len(data) % 4])
     return count, fds
-
-
-_SOCKETS: dict[int, bool] = {}
-
-
-def _is_socket(fd: int) -> bool:
-    if fd not in _SOCKETS:
-        _SOCKETS[fd] = stat.S_ISSOCK(os.fstat(fd).st_mode)
-    return _SOCKETS[fd]
 
 
 _DTYPES: dict[str, np.dtype] = {}

@@ -342,13 +342,19 @@ def dense_param_count(in_features, out_features, bias=True):
                  'return _returned({"t": "npscalar", "blob": 0}, blob, [len(blob)])', id="structured-dtype"),
 ])
 def test_forged_reply_frames_are_protocol_errors(forgery, sandbox, full_plan, tmp_path):
-    marker = str(tmp_path / "unpickled-in-the-parent")
-    source = FORGER.replace("MARKER", repr(marker)).replace("    FORGERY", textwrap.indent(forgery, "    "))
+    exercise = _graded_forgery(FORGER, forgery, sandbox, full_plan, str(tmp_path / "unpickled-in-the-parent"))
+    assert {test.reason for test in exercise.tests} == {"protocol_error"}, outcomes(exercise)
+    assert list(tmp_path.iterdir()) == []
+
+
+def _graded_forgery(forger: str, forgery: str, sandbox, full_plan, marker: str = ""):
+    """The dense exercise graded for a submission whose every reply is ``forgery``;
+    nothing of it passed."""
+    source = forger.replace("MARKER", repr(marker)).replace("    FORGERY", textwrap.indent(forgery, "    "))
     report = grade(from_python(source), single_exercise(full_plan, DENSE, **FAST), sandbox=sandbox, lang="en")
     exercise = report.exercises[0]
     _assert_nothing_passed(exercise)
-    assert {test.reason for test in exercise.tests} == {"protocol_error"}, outcomes(exercise)
-    assert list(tmp_path.iterdir()) == []
+    return exercise
 
 
 COMPACT_FORGER = FORGER.replace('''def dense_param_count(in_features, out_features, bias=True):
@@ -385,11 +391,7 @@ def dense_param_count(in_features, out_features, bias=True):
                  'return _compact(1, 1, 0, 0.0, blob)', id="npy-shape-lies"),
 ])
 def test_forged_compact_replies_are_protocol_errors(forgery, sandbox, full_plan, tmp_path):
-    marker = str(tmp_path / "unpickled-in-the-parent")
-    source = COMPACT_FORGER.replace("MARKER", repr(marker)).replace("    FORGERY", textwrap.indent(forgery, "    "))
-    report = grade(from_python(source), single_exercise(full_plan, DENSE, **FAST), sandbox=sandbox, lang="en")
-    exercise = report.exercises[0]
-    _assert_nothing_passed(exercise)
+    exercise = _graded_forgery(COMPACT_FORGER, forgery, sandbox, full_plan, str(tmp_path / "unpickled-in-the-parent"))
     assert {test.reason for test in exercise.tests} == {"protocol_error"}, outcomes(exercise)
     assert list(tmp_path.iterdir()) == []
 
@@ -401,30 +403,21 @@ def test_forged_compact_replies_are_protocol_errors(forgery, sandbox, full_plan,
     pytest.param('return _compact(3, 0, 0, -1.0, struct.pack("<q", -(1 << 63)))', "wrong_value", id="smallest-int"),
 ])
 def test_well_formed_compact_replies_are_judged_like_any_answer(forgery, reason, sandbox, full_plan):
-    source = COMPACT_FORGER.replace("MARKER", "''").replace("    FORGERY", textwrap.indent(forgery, "    "))
-    report = grade(from_python(source), single_exercise(full_plan, DENSE, **FAST), sandbox=sandbox, lang="en")
-    exercise = report.exercises[0]
-    _assert_nothing_passed(exercise)
+    exercise = _graded_forgery(COMPACT_FORGER, forgery, sandbox, full_plan)
     assert {test.reason for test in exercise.tests} == {reason}, outcomes(exercise)
     assert all(test.seconds <= 1e4 for test in exercise.tests)  # the child's word on time, capped
 
 
 def test_deeply_nested_reply_header_is_a_protocol_error_not_a_grader_crash(sandbox, full_plan, tmp_path):
     forgery = 'return _frame(b"{\\"kind\\": \\"returned\\", \\"watched\\": [], \\"value\\": " + b"[" * 200000 + b"]" * 200000 + b"}")'
-    source = FORGER.replace("MARKER", repr(str(tmp_path / "m"))).replace("    FORGERY", textwrap.indent(forgery, "    "))
-    report = grade(from_python(source), single_exercise(full_plan, DENSE, **FAST), sandbox=sandbox, lang="en")
-    exercise = report.exercises[0]
-    _assert_nothing_passed(exercise)
+    exercise = _graded_forgery(FORGER, forgery, sandbox, full_plan, str(tmp_path / "m"))
     assert {test.reason for test in exercise.tests} == {"protocol_error"}
 
 
 def test_bytes_after_a_reply_are_never_taken_for_a_pass(sandbox, full_plan):
     """A wrong reply followed by junk: the junk is read as the next reply and rejected."""
     forgery = 'return _returned({"t": "int", "v": "0"}) + b"trailing junk"'
-    source = FORGER.replace("MARKER", "'/nonexistent'").replace("    FORGERY", textwrap.indent(forgery, "    "))
-    report = grade(from_python(source), single_exercise(full_plan, DENSE, **FAST), sandbox=sandbox, lang="en")
-    exercise = report.exercises[0]
-    _assert_nothing_passed(exercise)
+    exercise = _graded_forgery(FORGER, forgery, sandbox, full_plan, "/nonexistent")
     assert {test.reason for test in exercise.tests} == {"wrong_value", "protocol_error"}, outcomes(exercise)
 
 
