@@ -273,3 +273,16 @@ def test_the_report_is_exactly_what_validating_it_again_gives(course, full_plan)
     assert type(report.score) is float and all(
         type(test.score) is float and type(test.max_score) is float
         for exercise in report.exercises for test in exercise.tests)
+
+
+def test_an_input_changed_by_numpy_in_place_routines_is_a_modified_input_not_a_crash(course, full_plan):
+    """Sorting an input, or np.add.at on it (which numpy lets past a read-only
+    flag), changes it as it would outside the grader: the verdict says so."""
+    reference = isolated(course.reference_path("maxpool2d-forward").read_text(), "maxpool2d_forward")
+    for mutation in ("x.sort(axis=-1)", "np.add.at(x.reshape(-1), [0, 0], 0.5)"):
+        source = (f"import numpy as np\n{reference}\n\n_original = maxpool2d_forward\n\n\n"
+                  "def maxpool2d_forward(x, pool_h, pool_w, stride):\n"
+                  f"    answer = _original(x, pool_h, pool_w, stride)\n    {mutation}\n    return answer\n")
+        exercise = grade(from_python(source), single_exercise(full_plan, "maxpool2d-forward"), lang="en").exercises[0]
+        reasons = {test.reason for test in exercise.tests}
+        assert "modified_input" in reasons and reasons <= {"modified_input", "passed"}, (mutation, reasons)

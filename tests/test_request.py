@@ -14,7 +14,7 @@ import pytest
 from grader.sandbox import request
 
 
-def _send(frame: request.Frame) -> tuple[dict, list]:
+def _send(frame: request.Frame) -> request.Received:
     """Send a frame from the parent's end of a channel, read it with the child's reader."""
     child_end, parent_end = request.channel()
     data = b"".join(bytes(part) for part in frame.parts)
@@ -33,12 +33,12 @@ def _send(frame: request.Frame) -> tuple[dict, list]:
         os.close(child_end)
 
 
-def _through_a_channel(calls: list[tuple[str, request.EncodedCall]]) -> tuple[dict, list]:
+def _through_a_channel(calls: list[tuple[str, request.EncodedCall]]) -> request.Received:
     return _send(request.calls_frame(calls))
 
 
 def _inputs(args: list, kwargs: dict | None = None) -> tuple[list, dict]:
-    header, blobs = _through_a_channel([("f", request.encode_call(args, kwargs or {}, []))])
+    header, blobs, _ = _through_a_channel([("f", request.encode_call(args, kwargs or {}, []))])
     (function, arg_nodes, kwarg_nodes, watch, base), = header["calls"]
     assert function == "f" and base == 0
     return ([request.decode_input(node, blobs, base) for node in arg_nodes],
@@ -63,13 +63,12 @@ def test_nan_and_infinities_arrive():
     np.zeros((0, 3)), np.array(3.5), np.arange(12.0).reshape(3, 4).T, np.array([1 + 2j]),
     np.array([True, False]), np.arange(8, dtype=">i4"),
 ])
-def test_arrays_arrive_equal_plain_and_read_only(array):
+def test_arrays_arrive_equal_plain_and_writable(array):
     (got,), _ = _inputs([array])
     assert type(got) is np.ndarray and got.dtype == array.dtype and got.shape == array.shape
     assert np.array_equal(got, array)
-    assert not got.flags.writeable
-    with pytest.raises(ValueError, match="read-only"):
-        got[...] = 0  # (the runner then calls again on writable copies)
+    assert got.flags.writeable  # as an array of the student's own would be
+    got[...] = 0
 
 
 def test_numpy_scalars_and_nested_arrays_keep_their_types():
@@ -83,7 +82,7 @@ def test_two_calls_never_share_an_input_object():
     same = [1, 2]
     calls = [("f", request.encode_call([same, np.arange(3.0)], {}, [])),
              ("f", request.encode_call([same, np.arange(3.0)], {}, []))]
-    header, blobs = _through_a_channel(calls)
+    header, blobs, _ = _through_a_channel(calls)
     first, second = ([request.decode_input(node, blobs, order[4]) for node in order[1]] for order in header["calls"])
     first[0].append(3)
     assert second[0] == [1, 2] and first[1] is not second[1]
@@ -111,18 +110,20 @@ def test_a_closed_channel_is_end_of_file():
 
 
 @pytest.mark.skipif(not hasattr(os, "memfd_create"), reason="this system has no memory files")
-def test_inputs_in_a_shared_memory_file_are_read_only_and_sealed():
-    calls = [("f", request.encode_call([np.arange(1000.0)], {}, [0]))]
+def test_inputs_in_a_memory_file_are_each_childs_own_copy_and_the_file_is_sealed():
+    calls = [("f", request.encode_call([np.arange(1000.0), np.arange(3.0)], {}, [0, 1]))]
     frame = request.calls_frame(calls)
     assert frame.fds, "a batch of array inputs travels in a memory file"
-    header, blobs = _send(frame)
-    assert header["shared"]
-    (first,), _ = [request.decode_input(node, blobs, 0) for node in header["calls"][0][1]], None
-    with pytest.raises(ValueError):
-        first[:] = -1.0  # mapped read-only
-    header, blobs = _send(frame)
+    header, blobs, pages = _send(frame)
+    assert header["shared"] and pages is not None
+    first, second = (request.decode_input(node, blobs, 0) for node in header["calls"][0][1])
+    assert not pages.written(0) and not pages.written(1)
+    first[:] = -1.0
+    assert pages.written(0), "a write shows on the pages it landed on"
+    header, blobs, pages = _send(frame)
     again = request.decode_input(header["calls"][0][1][0], blobs, 0)
-    assert np.array_equal(again, np.arange(1000.0))
+    assert np.array_equal(again, np.arange(1000.0)), "another reader gets the file as it was"
+    assert not pages.written(0)
     (fd,) = frame.fds
     with pytest.raises(PermissionError):
         os.write(fd, b"x")  # sealed: whoever holds it cannot change it
@@ -130,10 +131,20 @@ def test_inputs_in_a_shared_memory_file_are_read_only_and_sealed():
     assert seals & fcntl.F_SEAL_WRITE and seals & fcntl.F_SEAL_SHRINK and seals & fcntl.F_SEAL_GROW
 
 
+@pytest.mark.skipif(not hasattr(os, "memfd_create"), reason="this system has no memory files")
+def test_a_write_that_numpy_lets_past_a_read_only_flag_is_seen_too():
+    """numpy's ufunc.at writes even to arrays flagged read-only: only the pages tell."""
+    header, blobs, pages = _send(request.calls_frame([("f", request.encode_call([np.zeros(4)], {}, [0]))]))
+    array = request.decode_input(header["calls"][0][1][0], blobs, 0)
+    array.flags.writeable = False
+    np.add.at(array, [0, 0], 1.0)
+    assert pages.written(0)
+
+
 def test_inputs_sent_inline_arrive_aligned_and_equal():
     inputs = request.encode_call([np.arange(7.0), np.arange(5, dtype=np.int16), np.arange(3.0)], {}, [])
-    header, blobs = _send(request.frame(*request.calls_message([("f", inputs)])))
-    assert not header["shared"]
+    header, blobs, pages = _send(request.frame(*request.calls_message([("f", inputs)])))
+    assert not header["shared"] and pages is None
     arrays = [request.decode_input(node, blobs, 0) for node in header["calls"][0][1]]
     assert all(array.flags.aligned and array.ctypes.data % request.ALIGN == 0 for array in arrays)
     assert np.array_equal(arrays[0], np.arange(7.0)) and np.array_equal(arrays[2], np.arange(3.0))

@@ -74,8 +74,27 @@ def test_calls_sent_behind_a_load_that_never_ends_are_not_run():
         session.close()
 
 
+# Ways to change an array in place (each works on an array of one's own):
+# each must reach the grader as a modified input.
+IN_PLACE_WRITERS = {
+    "sort": "x.sort()",
+    "shuffle": "np.random.default_rng(0).shuffle(x)",
+    "partition": "x.partition(1)",
+    "add_at": "np.add.at(x, [0, 0], 1.0)",
+    "flat": "x.flat[0] = 9.0",
+    "fill_diagonal": "np.fill_diagonal(x.reshape(1, 3), 9.0)",
+    "place": "np.place(x, x > 1.5, [0.0])",
+    "einsum_out": "np.einsum('i->i', x + 1, out=x)",
+    "byteswap": "x.byteswap(inplace=True)",
+    "made_writable": "x.flags.writeable = True\n    x[0] = 9.0",
+    "despite_its_flag": "x.flags.writeable = False\n    np.add.at(x, [0, 0], 1.0)",  # numpy writes anyway
+    "printing": "print('once')\n    x += 1",
+    "careful": "try:\n        x[0] = 5.0\n    except ValueError:\n        pass",
+}
+
+
 @pytest.mark.parametrize("backend", ["process", "bwrap"])
-def test_code_that_writes_to_its_input_is_run_again_on_a_copy_and_the_change_comes_back(backend):
+def test_every_way_of_writing_to_an_input_comes_back_as_the_change_it_made(backend):
     import numpy as np
 
     from grader.sandbox import BwrapSandbox, unavailable_reason
@@ -84,16 +103,43 @@ def test_code_that_writes_to_its_input_is_run_again_on_a_copy_and_the_change_com
     if backend == "bwrap" and unavailable_reason():
         pytest.skip(unavailable_reason())
     sandbox = ProcessSandbox() if backend == "process" else BwrapSandbox(spare=False)
-    source = ("def bump(x):\n    print('once')\n    x += 1\n    return float(x.sum())\n\n"
-              "def careful(x):\n    try:\n        x[0] = 5\n    except ValueError:\n        pass\n    return float(x.sum())\n")
+    source = "import numpy as np\n\n" + "".join(
+        f"def {name}(x, extra=None):\n    {statement}\n    return 1.0\n\n" for name, statement in IN_PLACE_WRITERS.items())
+    source += ("def only_unlocks(x):\n    x.setflags(write=True)\n    return 2.0\n\n"
+               "def sorts_a_keyword(x, extra=None):\n    extra[0].sort()\n    return float(extra[0][0])\n")
+    original = np.array([3.0, 1.0, 2.0])
+    calls = [(name, request.encode_call([original.copy()], {}, [0]), 5.0) for name in IN_PLACE_WRITERS]
+    calls += [("only_unlocks", request.encode_call([original.copy()], {}, [0]), 5.0),
+              ("sorts_a_keyword", request.encode_call([original.copy()], {"extra": (original.copy(),)}, [0]), 5.0)]
     session, load = _load(source, sandbox)
     try:
         assert session.load(load).kind == "loaded"
-        bumped, careful = session.call_many([("bump", request.encode_call([np.zeros(3)], {}, [0]), 5.0),
-                                             ("careful", request.encode_call([np.zeros(3)], {}, [0]), 5.0)])
-        assert (bumped.kind, bumped.value, bumped.output) == ("returned", 3.0, "once\n")
-        assert np.array_equal(bumped.watched[0], np.ones(3))
-        assert (careful.kind, careful.value, careful.watched) == ("returned", 0.0, [UNCHANGED])
+        outcomes = list(session.call_many(calls))
+        for name, outcome in zip(IN_PLACE_WRITERS, outcomes):
+            assert (outcome.kind, outcome.value) == ("returned", 1.0), (name, outcome)
+            assert outcome.output == ("once\n" if name == "printing" else ""), name
+            assert outcome.watched[0] is not UNCHANGED and not np.array_equal(outcome.watched[0], original), name
+        unlocked, keyword = outcomes[len(IN_PLACE_WRITERS):]
+        assert (unlocked.kind, unlocked.value) == ("returned", 2.0)
+        # Unchanged, or sent back as it was (its page is shared with an input written before).
+        assert unlocked.watched[0] is UNCHANGED or np.array_equal(unlocked.watched[0], original)
+        assert (keyword.kind, keyword.value) == ("returned", 1.0)  # an input nested in a keyword is writable too
     finally:
         session.close()
         sandbox.close()
+
+
+def test_the_isolated_child_can_tell_written_pages_though_it_is_not_dumpable():
+    """The child opens its page map before it drops back to not dumpable;
+    without it every watched input would be copied and compared instead."""
+    from grader.sandbox import BwrapSandbox, unavailable_reason
+
+    if unavailable_reason():
+        pytest.skip(unavailable_reason())
+    source = ("import os, sys\n\ndef probe():\n"
+              "    return sys.modules['request'].WrittenPages.open_pagemap(), os.access('/proc/self/pagemap', os.R_OK)\n")
+    with BwrapSandbox(spare=False) as sandbox:
+        session, load = _load(source, sandbox)
+        with session:
+            assert session.load(load).kind == "loaded"
+            assert session.call("probe", [], {}, [], 5.0).value == (True, False)

@@ -122,7 +122,7 @@ _CACHED_FRAMES = 64
 def calls_frame(calls: list[tuple[str, EncodedCall]]) -> Frame:
     """The frame of a ``calls`` request. A plan sends the same batches to every
     submission: each is built once, its inputs written once to a sealed
-    memory file that every child maps (read-only) instead of receiving a copy."""
+    memory file that every child maps privately instead of receiving a copy."""
     key = tuple((function, id(encoded)) for function, encoded in calls)
     cached = _FRAMES.get(key)
     if cached is None:
@@ -223,11 +223,20 @@ def channel() -> tuple[int, int]:
     return child_end.detach(), parent_end.detach()
 
 
-def read(fd: int) -> tuple[dict, list[memoryview]]:
+class Received(NamedTuple):
+    """A request as the child reads it."""
+
+    header: dict
+    blobs: list  # memoryviews, writable: the inputs are the child's own copy
+    pages: "WrittenPages | None" = None  # for inputs mapped from a memory file
+
+
+def read(fd: int) -> Received:
     """The next request (child side): its header and its blobs, as views of
     one buffer; EOFError when the parent is gone."""
     prefix = memoryview(bytearray(_LEN.size))
     fds = _read_into(fd, prefix, with_fds=True)
+    pages = None
     try:
         (size,) = _LEN.unpack(prefix)
         buffer = bytearray(size + ALIGN)
@@ -237,9 +246,7 @@ def read(fd: int) -> tuple[dict, list[memoryview]]:
         start = _LEN.size + head_size
         header = marshal.loads(payload[_LEN.size:start])
         if header.get("shared") and fds:
-            payload, start = _mapped(fds[0], header["blobs"]), 0
-        else:
-            payload = payload.toreadonly()  # inputs are read-only either way
+            (payload, pages), start = _mapped(fds[0], header["blobs"]), 0
     finally:
         for passed in fds:
             os.close(passed)
@@ -248,20 +255,81 @@ def read(fd: int) -> tuple[dict, list[memoryview]]:
         start += -start % ALIGN
         blobs.append(payload[start:start + blob_size])
         start += blob_size
-    return header, blobs
+    return Received(header, blobs, pages)
 
 
-def _mapped(fd: int, sizes: list[int]) -> memoryview:
-    """The inputs' memory file, mapped read-only."""
-    end = 0
+def _spans(sizes: list[int]) -> tuple[list[tuple[int, int]], int]:
+    """(offset, size) of each blob where a memory file keeps it, and the file's length."""
+    spans, end = [], 0
     for size in sizes:
-        end += -end % ALIGN + size
+        end += -end % ALIGN
+        spans.append((end, size))
+        end += size
+    return spans, end
+
+
+def _mapped(fd: int, sizes: list[int]) -> tuple[memoryview, "WrittenPages | None"]:
+    """The inputs' memory file, mapped privately: the child may write to its
+    inputs as to any array of its own, and only its own copy of a page
+    changes (the file is sealed); which pages it wrote, ``WrittenPages`` tells."""
+    spans, end = _spans(sizes)
     if end == 0:
-        return memoryview(b"")
-    # Shared and read-only (the file is sealed): nothing is ever copied, and
-    # the pages are mapped at once.
-    flags = mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0)
-    return memoryview(mmap.mmap(fd, end, flags=flags, prot=mmap.PROT_READ))
+        return memoryview(bytearray()), None
+    mapping = mmap.mmap(fd, end, flags=mmap.MAP_PRIVATE, prot=mmap.PROT_READ | mmap.PROT_WRITE)
+    return memoryview(mapping), WrittenPages.watch(np.frombuffer(mapping, np.uint8).ctypes.data, spans)
+
+
+class WrittenPages:
+    """Which inputs of a batch the child has written to since they were mapped.
+
+    A write to a private mapping of a file copies the page it lands on, which
+    turns from the file's page into an anonymous one; /proc/self/pagemap
+    tells which, for one read per input, without a copy of the input to
+    compare against. (Writing the old bytes back still counts: the parent
+    then compares the input with its own pristine copy.)"""
+
+    _pagemap: tuple[int, int] | None = None  # (pid, fd): a pagemap describes the process that opened it
+
+    def __init__(self, address: int, spans: list[tuple[int, int]], pagemap: int) -> None:
+        self._address = address
+        self._spans = spans
+        self._fd = pagemap
+
+    @classmethod
+    def open_pagemap(cls) -> bool:
+        """Open this process's page map, once (a process that is not dumpable
+        may not: the sandbox's child opens it first thing, while it may)."""
+        if cls._pagemap is None or cls._pagemap[0] != os.getpid():
+            try:
+                cls._pagemap = (os.getpid(), os.open("/proc/self/pagemap", os.O_RDONLY | os.O_CLOEXEC))
+            except OSError:
+                return False
+        return True
+
+    @classmethod
+    def watch(cls, address: int, spans: list[tuple[int, int]]) -> "WrittenPages | None":
+        """None where the system cannot tell (no page map): inputs are then compared byte for byte."""
+        return cls(address, spans, cls._pagemap[1]) if cls.open_pagemap() else None
+
+    def written(self, blob: int) -> bool:
+        offset, size = self._spans[blob]
+        if not size:
+            return False
+        start = self._address + offset
+        first, last = start // mmap.PAGESIZE, (start + size - 1) // mmap.PAGESIZE
+        length = (last - first + 1) * _PAGEMAP_ENTRY
+        try:
+            entries = os.pread(self._fd, length, first * _PAGEMAP_ENTRY)
+        except OSError:
+            return True  # (sent back, the input is compared in the parent)
+        # Each entry's top byte: bit 7 present, 6 swapped, 5 a page of the file.
+        return len(entries) != length or bool(entries[7::_PAGEMAP_ENTRY].translate(None, _UNWRITTEN))
+
+
+_PAGEMAP_ENTRY = 8
+# Top bytes of pagemap entries for pages still the file's: not present yet
+# (never touched), or present as the file's page; never swapped.
+_UNWRITTEN = bytes(top for top in range(256) if not top & 0x40 and (not top & 0x80 or top & 0x20))
 
 
 def _aligned_view(buffer: bytearray, size: int) -> memoryview:
@@ -304,8 +372,8 @@ _DTYPES: dict[str, np.dtype] = {}
 
 
 def decode_input(node: tuple, blobs: list, base: int) -> Any:
-    """An input rebuilt in the child: arrays are read-only views of the
-    request's bytes (see ``runner.call`` for code that writes to them)."""
+    """An input rebuilt in the child: arrays are views of the request's bytes
+    (the child's own copy)."""
     kind = node[0]
     if kind == PLAIN:
         return node[1]

@@ -174,13 +174,14 @@ def _next_statement(text: str, failed_line: int) -> int | None:
     return None
 
 
-def call(namespace: dict, order: tuple, blobs: list, filename: str, captured: "CappedText | None" = None
-         ) -> tuple[dict, list]:
+def call(namespace: dict, order: tuple, blobs: list, filename: str, captured: "CappedText | None" = None,
+         pages: "request.WrittenPages | None" = None) -> tuple[dict, list]:
     """One call of a ``calls`` request: (function, args, kwargs, watch, base).
 
-    Array inputs arrive read-only (views of the request's memory). Code that
-    writes to one is called again on writable copies, and whatever it changed
-    is sent back for the parent to judge, as for any modified input."""
+    Array inputs are the child's own (views of its copy of the request); what
+    the code changed in a watched one is sent back for the parent to judge.
+    ``pages`` tells which inputs were written to; without it a watched input
+    keeps its bytes to compare."""
     name, arg_nodes, kwarg_nodes, watch, base = order
     function = namespace.get(name)
     if function is None or not callable(function):
@@ -188,31 +189,22 @@ def call(namespace: dict, order: tuple, blobs: list, filename: str, captured: "C
     decode = request.decode_input
     args = [decode(node, blobs, base) for node in arg_nodes]
     kwargs = {key: decode(node, blobs, base) for key, node in kwarg_nodes.items()} if kwarg_nodes else {}
-    copied = False
-    while True:
-        # A writable input's bytes are kept to compare; a read-only one cannot change.
-        before = [(index, array, array.shape, array.dtype, array.tobytes() if array.flags.writeable else None)
-                  for index in watch if type(array := args[index]) is np.ndarray]
-        started = time.perf_counter()
-        try:
-            result = function(*args, **kwargs)
-            break
-        except ValueError as error:
-            if copied or not _wrote_to_read_only(error):
-                return _raised(error, filename, started)
-        except BaseException as error:  # noqa: BLE001 - a failed case, whatever it raised
-            return _raised(error, filename, started)
-        copied = True
-        if captured is not None:
-            captured.take()  # what the first try printed is not this call's output
-        for index in watch:
-            if type(args[index]) is np.ndarray:
-                args[index] = np.array(args[index])  # a writable copy
+    before = []
+    for index in watch:
+        if type(array := args[index]) is np.ndarray:
+            blob = base + arg_nodes[index][1] if pages is not None and arg_nodes[index][0] == request.ARRAY else None
+            before.append((index, array, array.shape, array.dtype, blob, array.tobytes() if blob is None else None))
+    started = time.perf_counter()
+    try:
+        result = function(*args, **kwargs)
+    except BaseException as error:  # noqa: BLE001 - a failed case, whatever it raised
+        return _raised(error, filename, started)
     elapsed = time.perf_counter() - started
     # Inputs after the call, so the parent can tell whether they were modified;
     # an input that did not change is only marked so (it decides nothing).
-    same = [array.shape == shape and array.dtype == dtype and (data is None or array.tobytes() == data)
-            for _, array, shape, dtype, data in before]
+    same = [array.shape == shape and array.dtype == dtype
+            and (array.tobytes() == data if blob is None else not pages.written(blob))
+            for _, array, shape, dtype, blob, data in before]
     if len(before) == len(watch) and all(same):
         frame = compact.encode(result, len(watch), elapsed)
         if frame is not None:
@@ -226,18 +218,6 @@ def call(namespace: dict, order: tuple, blobs: list, filename: str, captured: "C
         watched = iter(watched)
         watched = [next(watched) if index in sent else protocol.encode_value(args[index], out) for index in watch]
     return {"kind": "returned", "value": value, "watched": watched, "elapsed": elapsed}, out
-
-
-# What numpy says when code writes to a read-only array (an input here).
-_READ_ONLY_MESSAGES = ("assignment destination is read-only", "output array is read-only")
-
-
-def _wrote_to_read_only(error: ValueError) -> bool:
-    try:
-        message = str(error)
-    except BaseException:  # noqa: BLE001 - a student's __str__ may raise anything
-        return False
-    return type(error) is ValueError and any(text in message for text in _READ_ONLY_MESSAGES)
 
 
 def _raised(error: BaseException, filename: str, started: float) -> tuple[dict, list]:
@@ -258,9 +238,12 @@ def rehearse() -> None:
     namespace, _ = load_module([{"source": "def f(x, k=1):\n    return x * k\n\n\ndef g(x):\n    return x.sum(), [x]\n"}],
                                "rehearsal.py")
     inputs = request.encode_call([np.arange(6.0).reshape(2, 3)], {}, [0])
-    blobs = [memoryview(bytes(blob)) for blob in inputs.blobs]  # read-only, as real inputs are
-    for name in ("f", "g"):
-        reply, out = call(namespace, (name, inputs.args, inputs.kwargs, inputs.watch, 0), blobs, "rehearsal.py")
+    blobs = [memoryview(bytearray(blob)) for blob in inputs.blobs]
+    # The second call asks whether its input was written, as calls on mapped inputs do.
+    pages = request.WrittenPages.watch(np.frombuffer(blobs[0], np.uint8).ctypes.data, [(0, len(blobs[0]))])
+    for name, watching in (("f", None), ("g", pages)):
+        reply, out = call(namespace, (name, inputs.args, inputs.kwargs, inputs.watch, 0), blobs, "rehearsal.py",
+                          pages=watching)
         if reply["kind"] == "compact":
             reply, out = _as_json(reply)
         protocol.pack(reply, out)
@@ -274,7 +257,7 @@ def serve(read_fd: int, write_fd: int) -> None:
     filename = "submission.py"
     while True:
         try:
-            header, blobs = request.read(read_fd)
+            header, blobs, pages = request.read(read_fd)
         except EOFError:
             return
         kind = header.get("kind")
@@ -287,7 +270,7 @@ def serve(read_fd: int, write_fd: int) -> None:
             # One request, one reply per call as each finishes: the parent
             # times every call from the previous reply.
             for order in header["calls"]:
-                reply, out = call(namespace, order, blobs, filename, captured)
+                reply, out = call(namespace, order, blobs, filename, captured, pages)
                 if reply["kind"] == "compact":
                     if not captured.total:
                         protocol.write_parts(write_fd, *reply["frame"])

@@ -27,7 +27,8 @@ import sys
 
 import numpy  # noqa: F401 - imported once here so that every child starts warm
 
-import runner  # type: ignore[import-not-found]  # staged beside this file
+import request as inputs  # type: ignore[import-not-found]  # staged beside this file
+import runner  # type: ignore[import-not-found]
 import seccomp_filter  # type: ignore[import-not-found]
 
 PR_SET_DUMPABLE = 4
@@ -62,6 +63,14 @@ def _child(control: socket.socket, read_fd: int, write_fd: int, request: dict) -
         if null > 2:
             os.close(null)
         os.chdir(WORKDIR)
+        # Only a dumpable process may open its own page map (how the runner
+        # tells which inputs a call wrote): for that moment, before any
+        # student code, and seen by no one but this zygote.
+        _prctl(PR_SET_DUMPABLE, 1)
+        try:
+            inputs.WrittenPages.open_pagemap()
+        finally:
+            _prctl(PR_SET_DUMPABLE, 0)
         runner.apply_limits(request.get("rlimits", {}))
         if request.get("seccomp", True):
             if INSTALL_SECCOMP is None:
