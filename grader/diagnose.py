@@ -15,17 +15,21 @@ from .catalog.reference import Answer
 from .checks import compare
 
 
-def matching_mutants(expected: Answer, got_value: Any = None, got_raised: list[str] | None = None,
-                     mutants: dict[str, Answer] | None = None, check: CheckSpec | None = None) -> list[str]:
-    """Mutants whose (wrong) answer the student's answer equals.
+def wrong_mutants(expected: Answer, mutants: dict[str, Answer], check: CheckSpec) -> dict[str, Answer]:
+    """The mutants whose answer on this case is not the right one: only
+    those can name a mistake (it depends on the case alone, so callers keep it)."""
+    return {slug: answer for slug, answer in mutants.items() if not _same(expected, answer, check)}
+
+
+def matching_mutants(wrong: dict[str, Answer], got_value: Any = None, got_raised: list[str] | None = None,
+                     check: CheckSpec | None = None) -> list[str]:
+    """The ``wrong`` mutants (see :func:`wrong_mutants`) whose answer the student's answer equals.
 
     ``got_raised`` is the student's exception class hierarchy (names), when it raised.
     """
     check = check or CheckSpec()
     matches = []
-    for slug, answer in (mutants or {}).items():
-        if _same(expected, answer, check):
-            continue
+    for slug, answer in wrong.items():
         if answer.raised is not None:
             if got_raised is not None and answer.raised in got_raised:
                 matches.append(slug)
@@ -34,23 +38,10 @@ def matching_mutants(expected: Answer, got_value: Any = None, got_raised: list[s
     return matches
 
 
-# Whether a mutant is right on a case depends only on the plan: known once, for
-# every submission. The entries keep their answers alive, so ids stay theirs.
-_SAME: dict[tuple[int, int, int], tuple[bool, Answer, Answer, CheckSpec]] = {}
-
-
 def _same(first: Answer, second: Answer, check: CheckSpec) -> bool:
-    key = (id(first), id(second), id(check))
-    known = _SAME.get(key)
-    if known is None:
-        if first.raised is not None or second.raised is not None:
-            same = first.raised == second.raised
-        else:
-            same = _equal(first.value, second.value, check)
-        known = (same, first, second, check)
-        if len(_SAME) < 100_000:
-            _SAME[key] = known
-    return known[0]
+    if first.raised is not None or second.raised is not None:
+        return first.raised == second.raised
+    return _equal(first.value, second.value, check)
 
 
 def _equal(expected: Any, got: Any, check: CheckSpec) -> bool:

@@ -91,13 +91,13 @@ def judge(planned: PlannedCase, outcome: Outcome, context: Context) -> TestResul
             return result("failed", "wrong_exception",
                           say("wrong_exception", lang, exception=expected.raised,
                               exc_type=_exception_name(error, public)),
-                          diagnose.matching_mutants(expected, got_raised=mro,
-                                                    mutants=exercise.mutants.answers(case), check=case.check))
+                          diagnose.matching_mutants(_wrong_mutants(planned, exercise), got_raised=mro,
+                                                    check=case.check))
         return _raised(result, error, public, context)
     # returned
     if expected.raised is not None:
-        mistakes = diagnose.matching_mutants(expected, got_value=outcome.value,
-                                             mutants=exercise.mutants.answers(case), check=case.check)
+        mistakes = diagnose.matching_mutants(_wrong_mutants(planned, exercise), got_value=outcome.value,
+                                             check=case.check)
         return result("failed", "missing_exception", say("missing_exception", lang, exception=expected.raised), mistakes)
     finding = checks.compare(expected.value, outcome.value, case.check, names=exercise.outputs)
     if finding is None:
@@ -108,9 +108,17 @@ def judge(planned: PlannedCase, outcome: Outcome, context: Context) -> TestResul
             names = ", ".join(_arg_name(context.arg_names, positions[i]) for i in changed)
             return result("failed", "modified_input", say("modified_input", lang, arguments=names))
         return result("passed", "passed", say("passed", lang))
-    mistakes = diagnose.matching_mutants(expected, got_value=outcome.value,
-                                         mutants=exercise.mutants.answers(case), check=case.check)
+    mistakes = diagnose.matching_mutants(_wrong_mutants(planned, exercise), got_value=outcome.value,
+                                         check=case.check)
     return result("failed", finding.reason, finding_message(finding, public, lang), mistakes)
+
+
+def _wrong_mutants(planned: PlannedCase, exercise: ExercisePlan) -> dict:
+    """The mutants that are wrong on this case: the same for every submission, so worked out once per plan."""
+    if planned.wrong_mutants is None:
+        planned.wrong_mutants = diagnose.wrong_mutants(planned.expected, exercise.mutants.answers(planned.case),
+                                                       planned.case.check)
+    return planned.wrong_mutants
 
 
 def _raised(result, error: dict, public: bool, context: Context) -> TestResult:

@@ -22,6 +22,8 @@ class PlannedCase:
     # The engine's cache of the inputs in wire form (opaque here), so a plan
     # used for many submissions encodes each case once.
     wire: Any = field(default=None, repr=False, compare=False)
+    # The mutants that are wrong on this case, worked out when a failure first asks.
+    wrong_mutants: dict[str, Answer] | None = field(default=None, repr=False, compare=False)
 
 
 class MutantAnswers(Protocol):
