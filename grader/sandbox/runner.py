@@ -112,8 +112,16 @@ def load_module(units: list[dict], filename: str, codes: list | None = None) -> 
     """Run each unit (a file, or a notebook cell) as module code. When a
     top-level statement raises, the statements after it still run, so one
     broken statement costs only what it defines. ``codes`` are the units'
-    bytecode compiled by the parent, where it sent any."""
-    namespace: dict = {"__name__": "submission", "__file__": filename, "__builtins__": __builtins__}
+    bytecode compiled by the parent, where it sent any.
+
+    The code runs as the module ``submission``, registered as imported: what
+    looks a class's module up (dataclasses with postponed annotations, typing,
+    pickle) finds it, as when the student imports their own file."""
+    module = types.ModuleType("submission")
+    module.__file__ = filename
+    module.__builtins__ = __builtins__
+    sys.modules["submission"] = module
+    namespace = module.__dict__
     errors: list[dict] = []
     for unit in units:
         index = unit.get("code")
@@ -167,10 +175,13 @@ def _module_line(error: BaseException, filename: str) -> int | None:
 
 
 def _next_statement(text: str, failed_line: int) -> int | None:
-    """The first line of the top-level statement after the one holding ``failed_line``."""
+    """The first line of the top-level statement after the one holding
+    ``failed_line`` (a decorated definition starts at its first decorator: one
+    whose decorator failed is not run again without it)."""
     for statement in ast.parse(text).body:
-        if statement.lineno > failed_line:
-            return statement.lineno
+        start = min([statement.lineno] + [decorator.lineno for decorator in getattr(statement, "decorator_list", ())])
+        if start > failed_line:
+            return start
     return None
 
 
