@@ -90,8 +90,9 @@ class Unsupported:
 def encode_value(value: Any, blobs: list[bytes], depth: int = 0) -> dict:
     """Turn a value into a JSON-able tree, appending array payloads to ``blobs``.
 
-    Runs in the child on values produced by student code, so it never trusts
-    ``isinstance`` alone for containers: only exact built-in types are walked.
+    Runs in the child on values produced by student code: a subclass of a
+    built-in type is read as the built-in's value, with the built-in's own
+    methods (none of the subclass's code runs while encoding).
     """
     kind = type(value)
     if kind is np.ndarray and depth <= MAX_DEPTH:  # the usual answer, first
@@ -117,7 +118,30 @@ def encode_value(value: Any, blobs: list[bytes], depth: int = 0) -> dict:
         return _encode_array(np.asarray(value), blobs, "ndarray", kind)
     if isinstance(value, np.generic):
         return _encode_array(np.asarray(value), blobs, "npscalar", kind)
+    plain = _plain_builtin(value)
+    if plain is not None:
+        return encode_value(plain, blobs, depth)
     return {"t": "unsupported", "type": type_name(kind)}
+
+
+def _plain_builtin(value: Any) -> Any:
+    """A subclass of a plain built-in type (a namedtuple, an IntEnum) as that
+    type's own value, read with the built-in's methods only (none of the
+    subclass's code runs); None for anything else. The type is the object's
+    real one, not what its ``__class__`` claims."""
+    kind = type(value)
+    try:
+        for base in (tuple, list):
+            if issubclass(kind, base):
+                size = base.__len__(value)
+                return base(base.__getitem__(value, index) for index in range(size)) if size <= MAX_ITEMS else None
+        for base, read in ((int, int.__index__), (float, float.__float__), (str, str.__str__)):
+            if issubclass(kind, base) and kind is not bool:
+                plain = read(value)
+                return plain if type(plain) is base else None
+    except Exception:  # noqa: BLE001 - a type that claims a built-in base it does not have
+        return None
+    return None
 
 
 _SENDABLE: set[np.dtype] = set()  # dtypes already found plain (numbers, fixed-width text)

@@ -176,8 +176,8 @@ class Deletes:
 @pytest.mark.parametrize(("expression", "reason"), [
     pytest.param("AlwaysEqual()", "wrong_type", id="eq-always-true"),
     pytest.param("ArrayLike()", "wrong_type", id="__array__"),
-    pytest.param("IntSub(RIGHT)", "wrong_type", id="int-subclass"),
-    pytest.param("FloatSub(RIGHT)", "wrong_type", id="float-subclass"),
+    pytest.param("IntSub(RIGHT + 1)", "wrong_value", id="int-subclass"),  # read as its value: __eq__ never runs
+    pytest.param("FloatSub(RIGHT + 1)", "wrong_type", id="float-subclass"),
     pytest.param("PretendsToBeInt()", "wrong_type", id="__class__-property"),
     pytest.param("Pickles()", "wrong_type", id="__reduce__"),
     pytest.param("Deletes()", "wrong_type", id="__del__"),
@@ -205,9 +205,12 @@ def test_returned_objects_that_lie_never_pass_and_never_run_in_the_parent(expres
     assert list(tmp_path.iterdir()) == []  # neither __reduce__ nor __del__ ran here
 
 
-def test_a_numpy_integer_with_the_right_value_is_accepted(sandbox, full_plan):
-    """The control for the liars: the grader is not simply rejecting everything odd."""
-    source = dense_with("import numpy as np", f"return np.int64({DENSE_FORMULA})")
+@pytest.mark.parametrize("expression", ["np.int64(RIGHT)", "IntSub(RIGHT)"])
+def test_the_right_value_in_an_odd_int_type_is_accepted(expression, sandbox, full_plan, tmp_path):
+    """The control for the liars: the grader is not simply rejecting everything
+    odd. An int subclass crosses as its value (its lying __eq__ never runs)."""
+    source = LIARS.replace("MARKER", repr(str(tmp_path / "unused"))) + dense_with(
+        f"global RIGHT\nRIGHT = {DENSE_FORMULA}", f"return {expression}")
     report = grade(from_python(source), single_exercise(full_plan, DENSE), sandbox=sandbox, lang="en")
     assert report.exercises[0].status == "passed" and report.score == DENSE_POINTS
 
