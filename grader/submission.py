@@ -16,9 +16,9 @@ from pathlib import Path
 MAX_SUBMISSION_BYTES = 2 * 1024 * 1024
 FILENAME = "submission.py"
 
-# `%magic`, `%%cell`, `!shell`, `x = !shell`, `x = %magic`, and `obj?` help lines.
+# `%magic`, `%%cell`, `!shell`, `x = !shell`, `x = %magic`, and `obj?` / `?obj` help lines.
 _MAGIC_LINE = re.compile(r"^(\s*)(?:[%!]|[A-Za-z_][\w.,\s]*=\s*[%!])")
-_HELP_LINE = re.compile(r"^(\s*)[\w.]+\?{1,2}\s*$")
+_HELP_LINE = re.compile(r"^(\s*)(?:[\w.]+\?{1,2}|\?{1,2}[\w.]+)\s*$")
 # Cell magics whose body is ordinary Python: keep the body, drop the magic line.
 _PYTHON_BODY_CELL_MAGICS = {"time", "timeit", "capture", "prun"}
 

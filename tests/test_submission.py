@@ -117,7 +117,7 @@ def test_multiline_expression_stays_with_its_statement():
 
 
 @pytest.mark.parametrize("line", ["%timeit x", "%matplotlib inline", "!pip install foo", "files = !ls",
-                                  "x = %env", "a, b = !echo 1 2", "np.zeros?", "np.zeros??"])
+                                  "x = %env", "a, b = !echo 1 2", "np.zeros?", "np.zeros??", "?np.einsum", "??len"])
 def test_ipython_lines_become_pass(line):
     assert strip_magics(line) == "pass"
 
