@@ -143,3 +143,30 @@ def test_the_isolated_child_can_tell_written_pages_though_it_is_not_dumpable():
         with session:
             assert session.load(load).kind == "loaded"
             assert session.call("probe", [], {}, [], 5.0).value == (True, False)
+
+
+@pytest.mark.parametrize("backend", ["process", "bwrap"])
+def test_packages_beyond_numpy_fail_alike_on_every_backend(backend):
+    """The isolated sandbox has only the standard library and numpy; a
+    student's own machine may have more (pydantic is in the grader's): a
+    submission that needs them fails the same way in both."""
+    from grader.sandbox import BwrapSandbox, unavailable_reason
+
+    if backend == "bwrap" and unavailable_reason():
+        pytest.skip(unavailable_reason())
+    sandbox = ProcessSandbox() if backend == "process" else BwrapSandbox(spare=False)
+    source = ("try:\n    import pydantic\n    HAVE = True\nexcept ImportError:\n    HAVE = False\n\n"
+              "def third_party():\n    return HAVE\n\n"
+              "def standard():\n    import json, numpy.linalg\n    return json.dumps(int(numpy.linalg.matrix_rank(numpy.eye(2))))\n\n"
+              "def message():\n    try:\n        import pydantic.fields\n    except ModuleNotFoundError as error:\n"
+              "        return str(error)\n")
+    session, load = _load(source, sandbox)
+    try:
+        assert session.load(load).kind == "loaded"
+        have, standard, message = (session.call(name, [], {}, [], 5.0).value
+                                   for name in ("third_party", "standard", "message"))
+        assert (have, standard) == (False, "2")
+        assert "pydantic" in message and "standard library and numpy" in message
+    finally:
+        session.close()
+        sandbox.close()
