@@ -97,7 +97,7 @@ class _ExerciseRun:
     context: Context
     tests: list[TestResult | None]
     spent: float = 0.0
-    stopped: bool = False  # a case timed out, or the total time budget is used up
+    stopped: str = ""  # why its remaining cases are not run: "timeout" (a case's limit) or "budget" (the total)
     missing: bool = False
 
     def waiting(self, index: int) -> bool:
@@ -263,8 +263,10 @@ def _record(run: _ExerciseRun, index: int, outcome: Outcome, child: _Child, defe
     else:
         run.tests[index] = _PENDING
         deferred.append((run, index, outcome))
-    if outcome.kind == "timeout" or run.spent > exercise.limits.total_seconds:
-        run.stopped = True
+    if outcome.kind == "timeout":
+        run.stopped = "timeout"
+    elif run.spent > exercise.limits.total_seconds:
+        run.stopped = "budget"
 
 
 def _judge_all(deferred: list) -> None:
@@ -275,8 +277,7 @@ def _judge_all(deferred: list) -> None:
 
 def _exercise_result(run: _ExerciseRun, child: _Child) -> ExerciseResult:
     exercise, lang = run.exercise, run.context.lang
-    tests = [test or _not_run(planned, exercise, lang, run.missing, child, run.context.submission)
-             for planned, test in zip(exercise.cases, run.tests)]
+    tests = [test or _not_run(planned, run, child) for planned, test in zip(exercise.cases, run.tests)]
     score = sum(planned.case.points for planned, test in zip(exercise.cases, tests) if test.status == "passed")
     if run.missing:
         status = "missing"
@@ -293,12 +294,13 @@ def _exercise_result(run: _ExerciseRun, child: _Child) -> ExerciseResult:
     )
 
 
-def _not_run(planned: PlannedCase, exercise: ExercisePlan, lang: str, missing: bool, child: _Child,
-             submission: Submission) -> TestResult:
-    case = planned.case
-    if missing:
-        because = _missing_because(child, submission, lang)
+def _not_run(planned: PlannedCase, run: _ExerciseRun, child: _Child) -> TestResult:
+    case, exercise, lang = planned.case, run.exercise, run.context.lang
+    if run.missing:
+        because = _missing_because(child, run.context.submission, lang)
         message, status, reason = say("missing_function", lang, function=exercise.function, because=because), "failed", "missing_function"
+    elif run.stopped == "timeout":
+        message, status, reason = say("not_run_after_timeout", lang), "timeout", "not_run"
     else:
         message, status, reason = say("not_run", lang, seconds=show_seconds(exercise.limits.total_seconds)), "timeout", "not_run"
     return TestResult(name=case.name, visibility=case.visibility, status=status, score=0.0,

@@ -105,6 +105,12 @@ MESSAGES: dict[str, Template] = {
         "ko": "이 문제의 전체 시간 예산({seconds}초)을 이미 써서 실행하지 않았습니다.",
         "en": "not run: this exercise's total time budget ({seconds} s) was already used up.",
     },
+    "not_run_after_timeout": {
+        "ko": "실행하지 않았습니다: 이 문제의 앞선 케이스가 시간 제한을 넘었습니다"
+              "(무한 루프는 케이스마다가 아니라 한 번만 기다립니다).",
+        "en": "not run: an earlier case of this exercise went past its time limit "
+              "(an endless loop is waited for once, not once per case).",
+    },
     "output_limit": {
         "ko": "출력이 너무 많습니다 ({detail}). 디버깅용 print를 지우세요.",
         "en": "too much printed output ({detail}): remove debugging prints.",
