@@ -9,6 +9,7 @@ shapes, dtypes, counts); the values themselves are added only for public cases.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,7 +100,23 @@ def _compare_sequence(expected: tuple | list, got: Any, check: CheckSpec, where:
         label = names[index] if names and index < len(names) else f"{where}[{index}]"
         finding = compare(want, have, check, label)
         if finding:
+            order = _reordering(expected, got, check)
+            if order is not None:
+                return Finding("wrong_order", where, {"expected_order": ", ".join(
+                    names[index] if names and index < len(names) else str(index) for index in range(len(expected)))})
             return finding
+    return None
+
+
+def _reordering(expected: tuple | list, got: tuple | list, check: CheckSpec) -> tuple[int, ...] | None:
+    """The order in which ``got`` holds exactly the expected parts, when it is
+    another order than theirs (a few parts only); None otherwise."""
+    if not 2 <= len(expected) <= 4:
+        return None
+    for order in itertools.permutations(range(len(got))):
+        if list(order) != list(range(len(got))) and all(
+                compare(want, got[index], check) is None for want, index in zip(expected, order)):
+            return order
     return None
 
 

@@ -24,6 +24,10 @@ MESSAGES: dict[str, Template] = {
         "ko": "{where}{got_type}을(를) 반환했지만 numpy ndarray가 필요합니다. np.array(...)로 감싸세요.",
         "en": "{where}returned a {got_type}, expected a numpy ndarray: wrap it with np.array(...).",
     },
+    "wrong_order": {
+        "ko": "{where}필요한 값이 모두 있지만 순서가 다릅니다: ({expected_order}) 순서로 반환하세요.",
+        "en": "{where}all the right parts are there, in another order: return them as ({expected_order}).",
+    },
     "wrong_length": {
         "ko": "{where}{got_length}개의 값을 반환했지만 {expected_length}개가 필요합니다.",
         "en": "{where}returned {got_length} values, expected {expected_length}.",

@@ -275,6 +275,15 @@ def test_wrong_tuple_length():
     assert finding.facts == {"got_length": 2, "expected_length": 3}
 
 
+def test_the_right_parts_in_another_order_are_named_as_such():
+    dx, dw, db = _grads()
+    finding = compare((dx, dw, db), (dw, db, dx), CLOSE, names=["dx", "dw", "db"])
+    assert finding.reason == "wrong_order" and finding.facts == {"expected_order": "dx, dw, db"}
+    # One part wrong as well: not a matter of order.
+    assert compare((dx, dw, db), (dw, db + 1, dx), CLOSE, names=["dx", "dw", "db"]).reason != "wrong_order"
+    assert compare((1, 2), (2, 1), EXACT).facts == {"expected_order": "0, 1"}
+
+
 def test_array_instead_of_tuple_is_wrong_type():
     dx, dw, db = _grads()
     finding = compare((dx, dw, db), dx, CLOSE)
