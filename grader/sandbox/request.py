@@ -16,6 +16,7 @@ This module is imported by the child runner: standard library and numpy only.
 from __future__ import annotations
 
 import array
+import ctypes
 import fcntl
 import importlib.util
 import marshal
@@ -115,23 +116,49 @@ class _MemoryFile:
             pass
 
 
-_FRAMES: dict[tuple, tuple[Frame, list]] = {}  # calls frames already built, with the calls they pin
+@dataclass
+class _Batch:
+    """A batch's frame, kept for every submission a plan grades."""
+
+    frame: Frame
+    calls: list  # pinned: no other object can take their ids
+    bases: dict[int, int]  # id of each call's inputs -> its first blob number
+    sizes: list[int]
+
+
+_FRAMES: dict[tuple, _Batch] = {}  # calls frames already built
+_HOLDERS: dict[int, _Batch] = {}  # id of a call's inputs -> the cached batch whose memory file holds them
 _CACHED_FRAMES = 64
 
 
 def calls_frame(calls: list[tuple[str, EncodedCall]]) -> Frame:
     """The frame of a ``calls`` request. A plan sends the same batches to every
     submission: each is built once, its inputs written once to a sealed
-    memory file that every child maps privately instead of receiving a copy."""
+    memory file that every child maps privately instead of receiving a copy.
+    Part of a cached batch (the cases left after a crash) is sent with that
+    batch's file, not a new copy of its inputs."""
     key = tuple((function, id(encoded)) for function, encoded in calls)
     cached = _FRAMES.get(key)
-    if cached is None:
-        # The entry keeps the calls alive, so no other object can take their ids.
-        cached = (frame(*calls_message(calls), shared=True), [encoded for _, encoded in calls])
-        if len(_FRAMES) >= _CACHED_FRAMES:
-            _FRAMES.pop(next(iter(_FRAMES)), None)  # its file closes once no frame uses it
-        _FRAMES[key] = cached
-    return cached[0]
+    if cached is not None:
+        return cached.frame
+    holder = _HOLDERS.get(id(calls[0][1])) if calls else None
+    if holder is not None and holder.frame.fds and all(_HOLDERS.get(id(encoded)) is holder for _, encoded in calls):
+        header = {"kind": "calls", "calls": [(function, encoded.args, encoded.kwargs, encoded.watch,
+                                              holder.bases[id(encoded)]) for function, encoded in calls]}
+        return _framed(header, holder.sizes, [], holder.frame.fds, holder.frame.owner)
+    header, blobs = calls_message(calls)
+    batch = _Batch(frame(header, blobs, shared=True), [encoded for _, encoded in calls],
+                   {id(encoded): order[4] for (_, encoded), order in zip(calls, header["calls"])},
+                   [len(blob) for blob in blobs])
+    if len(_FRAMES) >= _CACHED_FRAMES:
+        dropped = _FRAMES.pop(next(iter(_FRAMES)))  # its file closes once no frame uses it
+        for encoded in dropped.calls:
+            if _HOLDERS.get(id(encoded)) is dropped:
+                del _HOLDERS[id(encoded)]
+    _FRAMES[key] = batch
+    for encoded in batch.calls:
+        _HOLDERS[id(encoded)] = batch
+    return batch.frame
 
 
 def load_request(units: list[dict], filename: str, bytecode: list | None = None) -> tuple[dict, list]:
@@ -167,15 +194,18 @@ def frame(header: dict, blobs, shared: bool = False) -> Frame:
     the blobs are kept in a sealed one instead of the frame."""
     sizes = [len(blob) for blob in blobs]
     memory = _sealed_memory_file(blobs) if shared and blobs and hasattr(os, "memfd_create") else None
-    head = marshal.dumps(dict(header, blobs=sizes, shared=memory is not None), MARSHAL_VERSION)
-    parts: list = [b"", head]
     if memory is None:
-        parts += _aligned(blobs, _LEN.size + len(head))
+        return _framed(header, sizes, blobs)
+    return _framed(header, sizes, [], (memory,), _MemoryFile(memory))
+
+
+def _framed(header: dict, sizes: list[int], inline: list, fds: tuple = (), owner: Any = None) -> Frame:
+    """Header and inline blobs as a frame; with ``fds``, the blobs are in the memory file sent along."""
+    head = marshal.dumps(dict(header, blobs=sizes, shared=bool(fds)), MARSHAL_VERSION)
+    parts: list = [b"", head] + _aligned(inline, _LEN.size + len(head))
     size = _LEN.size + sum(len(part) for part in parts[1:])
     parts[0] = _LEN.pack(size) + _LEN.pack(len(head))
-    if memory is None:
-        return Frame([part for part in parts if len(part)])
-    return Frame([part for part in parts if len(part)], (memory,), _MemoryFile(memory))
+    return Frame([part for part in parts if len(part)], fds, owner)
 
 
 def _aligned(blobs, offset: int) -> list:
@@ -275,8 +305,19 @@ def _mapped(fd: int, sizes: list[int]) -> tuple[memoryview, "WrittenPages | None
     spans, end = _spans(sizes)
     if end == 0:
         return memoryview(bytearray()), None
-    mapping = mmap.mmap(fd, end, flags=mmap.MAP_PRIVATE, prot=mmap.PROT_READ | mmap.PROT_WRITE)
-    return memoryview(mapping), WrittenPages.watch(np.frombuffer(mapping, np.uint8).ctypes.data, spans)
+    # Mapped by libc, not the mmap module, which would keep a copy of the
+    # descriptor open as long as any input lives: code that opened files up
+    # to its limit could then not receive the next batch.
+    address = _LIBC.mmap(None, end, mmap.PROT_READ | mmap.PROT_WRITE, mmap.MAP_PRIVATE, fd, 0)
+    if address in (None, ctypes.c_void_p(-1).value):
+        raise OSError(ctypes.get_errno(), "cannot map the inputs")
+    mapping = (ctypes.c_char * end).from_address(address)  # (never unmapped: it ends with the child)
+    return memoryview(mapping).cast("B"), WrittenPages.watch(address, spans)
+
+
+_LIBC = ctypes.CDLL(None, use_errno=True)
+_LIBC.mmap.restype = ctypes.c_void_p
+_LIBC.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
 
 
 class WrittenPages:

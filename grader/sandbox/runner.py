@@ -142,10 +142,15 @@ def _run_unit(source: str, line_offset: int, filename: str, namespace: dict, err
         try:
             if start or code is None:
                 code = compile(text, filename, "exec", dont_inherit=True)
+        except BaseException as error:  # noqa: BLE001 - the rest does not compile: none of it runs
+            if len(errors) < MAX_LOAD_ERRORS:
+                errors.append(describe_exception(error, filename, loading=True))
+            return
+        try:
             _remember(code)
             exec(code, namespace)
             return
-        except BaseException as error:  # noqa: BLE001 - SystemExit too: keep loading
+        except BaseException as error:  # noqa: BLE001 - SystemExit, a SyntaxError from eval too: keep loading
             if len(errors) < MAX_LOAD_ERRORS:
                 errors.append(describe_exception(error, filename, loading=True))
             failed_line = _module_line(error, filename)
@@ -166,8 +171,6 @@ def _remember(code: types.CodeType) -> None:
 
 def _module_line(error: BaseException, filename: str) -> int | None:
     """The module-level line that was running when ``error`` was raised."""
-    if isinstance(error, SyntaxError):
-        return None
     traceback_entry = error.__traceback__
     while traceback_entry is not None:
         if traceback_entry.tb_frame.f_code.co_filename == filename:
@@ -206,7 +209,8 @@ def call(namespace: dict, order: tuple, blobs: list, filename: str, captured: "C
     for index in watch:
         if type(array := args[index]) is np.ndarray:
             blob = base + arg_nodes[index][1] if pages is not None and arg_nodes[index][0] == request.ARRAY else None
-            before.append((index, array, array.shape, array.dtype, blob, array.tobytes() if blob is None else None))
+            before.append((index, array, (array.shape, array.dtype, array.strides, array.base), blob,
+                           array.tobytes() if blob is None else None))
     started = time.perf_counter()
     try:
         result = function(*args, **kwargs)
@@ -214,10 +218,10 @@ def call(namespace: dict, order: tuple, blobs: list, filename: str, captured: "C
         return _raised(error, filename, started)
     elapsed = time.perf_counter() - started
     # Inputs after the call, so the parent can tell whether they were modified;
-    # an input that did not change is only marked so (it decides nothing).
-    same = [array.shape == shape and array.dtype == dtype
-            and (array.tobytes() == data if blob is None else not pages.written(blob))
-            for _, array, shape, dtype, blob, data in before]
+    # an input that did not change is only marked so (it decides nothing). An
+    # array pointed at other memory (strides, __setstate__) changed too.
+    same = [_same_view(array, view) and (array.tobytes() == data if blob is None else not pages.written(blob))
+            for _, array, view, blob, data in before]
     if len(before) == len(watch) and all(same):
         frame = compact.encode(result, len(watch), elapsed)
         if frame is not None:
@@ -231,6 +235,11 @@ def call(namespace: dict, order: tuple, blobs: list, filename: str, captured: "C
         watched = iter(watched)
         watched = [next(watched) if index in sent else protocol.encode_value(args[index], out) for index in watch]
     return {"kind": "returned", "value": value, "watched": watched, "elapsed": elapsed}, out
+
+
+def _same_view(array: np.ndarray, view: tuple) -> bool:
+    shape, dtype, strides, base = view
+    return array.shape == shape and array.dtype == dtype and array.strides == strides and array.base is base
 
 
 def _raised(error: BaseException, filename: str, started: float) -> tuple[dict, list]:
@@ -299,11 +308,20 @@ def serve(read_fd: int, write_fd: int) -> None:
     sys.stdout = sys.stderr = captured
     namespace: dict = {}
     filename = "submission.py"
+    # A descriptor slot kept free for the next request's memory file: code that
+    # opens files up to its limit must not keep its inputs from arriving.
+    spare_slots = _hold_slots()
     while True:
+        for slot in spare_slots:
+            try:
+                os.close(slot)
+            except OSError:
+                pass  # the code closed it itself
         try:
             header, blobs, pages = request.read(read_fd)
         except EOFError:
             return
+        spare_slots = _hold_slots()
         kind = header.get("kind")
         if kind == "load":
             filename = header.get("filename", filename)
@@ -323,6 +341,16 @@ def serve(read_fd: int, write_fd: int) -> None:
                 _reply(write_fd, captured, reply, out)
         else:
             return
+
+
+def _hold_slots(count: int = 1) -> list[int]:
+    slots = []
+    for _ in range(count):
+        try:
+            slots.append(os.open(os.devnull, os.O_RDONLY))
+        except OSError:
+            break
+    return slots
 
 
 def _reply(write_fd: int, captured: CappedText, reply: dict, out: list) -> None:
