@@ -137,7 +137,7 @@ def test_the_isolated_child_can_tell_written_pages_though_it_is_not_dumpable():
     if unavailable_reason():
         pytest.skip(unavailable_reason())
     source = ("import os, sys\n\ndef probe():\n"
-              "    return sys.modules['request'].WrittenPages.open_pagemap(), os.access('/proc/self/pagemap', os.R_OK)\n")
+              "    return sys.modules['mapping'].WrittenPages.open_pagemap(), os.access('/proc/self/pagemap', os.R_OK)\n")
     with BwrapSandbox(spare=False) as sandbox:
         session, load = _load(source, sandbox)
         with session:

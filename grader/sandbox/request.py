@@ -16,11 +16,9 @@ This module is imported by the child runner: standard library and numpy only.
 from __future__ import annotations
 
 import array
-import ctypes
 import fcntl
 import importlib.util
 import marshal
-import mmap
 import os
 import socket
 import struct
@@ -28,6 +26,11 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
+
+if __package__:
+    from . import mapping
+else:  # imported by the runner inside the sandbox, as a plain module
+    import mapping  # type: ignore[no-redef]
 
 _LEN = struct.Struct(">I")
 # Version 2 shares no objects: two calls' equal inputs never become one object
@@ -258,7 +261,7 @@ class Received(NamedTuple):
 
     header: dict
     blobs: list  # memoryviews, writable: the inputs are the child's own copy
-    pages: "WrittenPages | None" = None  # for inputs mapped from a memory file
+    pages: "mapping.WrittenPages | None" = None  # for inputs mapped from a memory file
 
 
 def read(fd: int) -> Received:
@@ -276,7 +279,7 @@ def read(fd: int) -> Received:
         start = _LEN.size + head_size
         header = marshal.loads(payload[_LEN.size:start])
         if header.get("shared") and fds:
-            (payload, pages), start = _mapped(fds[0], header["blobs"]), 0
+            (payload, pages), start = mapping.map_inputs(fds[0], header["blobs"], ALIGN), 0
     finally:
         for passed in fds:
             os.close(passed)
@@ -286,91 +289,6 @@ def read(fd: int) -> Received:
         blobs.append(payload[start:start + blob_size])
         start += blob_size
     return Received(header, blobs, pages)
-
-
-def _spans(sizes: list[int]) -> tuple[list[tuple[int, int]], int]:
-    """(offset, size) of each blob where a memory file keeps it, and the file's length."""
-    spans, end = [], 0
-    for size in sizes:
-        end += -end % ALIGN
-        spans.append((end, size))
-        end += size
-    return spans, end
-
-
-def _mapped(fd: int, sizes: list[int]) -> tuple[memoryview, "WrittenPages | None"]:
-    """The inputs' memory file, mapped privately: the child may write to its
-    inputs as to any array of its own, and only its own copy of a page
-    changes (the file is sealed); which pages it wrote, ``WrittenPages`` tells."""
-    spans, end = _spans(sizes)
-    if end == 0:
-        return memoryview(bytearray()), None
-    # Mapped by libc, not the mmap module, which would keep a copy of the
-    # descriptor open as long as any input lives: code that opened files up
-    # to its limit could then not receive the next batch.
-    address = _LIBC.mmap(None, end, mmap.PROT_READ | mmap.PROT_WRITE, mmap.MAP_PRIVATE, fd, 0)
-    if address in (None, ctypes.c_void_p(-1).value):
-        raise OSError(ctypes.get_errno(), "cannot map the inputs")
-    mapping = (ctypes.c_char * end).from_address(address)  # (never unmapped: it ends with the child)
-    return memoryview(mapping).cast("B"), WrittenPages.watch(address, spans)
-
-
-_LIBC = ctypes.CDLL(None, use_errno=True)
-_LIBC.mmap.restype = ctypes.c_void_p
-_LIBC.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
-
-
-class WrittenPages:
-    """Which inputs of a batch the child has written to since they were mapped.
-
-    A write to a private mapping of a file copies the page it lands on, which
-    turns from the file's page into an anonymous one; /proc/self/pagemap
-    tells which, for one read per input, without a copy of the input to
-    compare against. (Writing the old bytes back still counts: the parent
-    then compares the input with its own pristine copy.)"""
-
-    _pagemap: tuple[int, int] | None = None  # (pid, fd): a pagemap describes the process that opened it
-
-    def __init__(self, address: int, spans: list[tuple[int, int]], pagemap: int) -> None:
-        self._address = address
-        self._spans = spans
-        self._fd = pagemap
-
-    @classmethod
-    def open_pagemap(cls) -> bool:
-        """Open this process's page map, once (a process that is not dumpable
-        may not: the sandbox's child opens it first thing, while it may)."""
-        if cls._pagemap is None or cls._pagemap[0] != os.getpid():
-            try:
-                cls._pagemap = (os.getpid(), os.open("/proc/self/pagemap", os.O_RDONLY | os.O_CLOEXEC))
-            except OSError:
-                return False
-        return True
-
-    @classmethod
-    def watch(cls, address: int, spans: list[tuple[int, int]]) -> "WrittenPages | None":
-        """None where the system cannot tell (no page map): inputs are then compared byte for byte."""
-        return cls(address, spans, cls._pagemap[1]) if cls.open_pagemap() else None
-
-    def written(self, blob: int) -> bool:
-        offset, size = self._spans[blob]
-        if not size:
-            return False
-        start = self._address + offset
-        first, last = start // mmap.PAGESIZE, (start + size - 1) // mmap.PAGESIZE
-        length = (last - first + 1) * _PAGEMAP_ENTRY
-        try:
-            entries = os.pread(self._fd, length, first * _PAGEMAP_ENTRY)
-        except OSError:
-            return True  # (sent back, the input is compared in the parent)
-        # Each entry's top byte: bit 7 present, 6 swapped, 5 a page of the file.
-        return len(entries) != length or bool(entries[7::_PAGEMAP_ENTRY].translate(None, _UNWRITTEN))
-
-
-_PAGEMAP_ENTRY = 8
-# Top bytes of pagemap entries for pages still the file's: not present yet
-# (never touched), or present as the file's page; never swapped.
-_UNWRITTEN = bytes(top for top in range(256) if not top & 0x40 and (not top & 0x80 or top & 0x20))
 
 
 def _aligned_view(buffer: bytearray, size: int) -> memoryview:

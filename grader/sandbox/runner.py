@@ -32,9 +32,10 @@ import types
 import numpy as np
 
 if __package__:
-    from . import compact, protocol, request
+    from . import compact, mapping, protocol, request
 else:  # started as a plain script inside the sandbox
     import compact  # type: ignore[no-redef]
+    import mapping  # type: ignore[no-redef]
     import protocol  # type: ignore[no-redef]
     import request  # type: ignore[no-redef]
 
@@ -191,7 +192,7 @@ def _next_statement(text: str, failed_line: int) -> int | None:
 
 
 def call(namespace: dict, order: tuple, blobs: list, filename: str, captured: "CappedText | None" = None,
-         pages: "request.WrittenPages | None" = None) -> tuple[dict, list]:
+         pages: "mapping.WrittenPages | None" = None) -> tuple[dict, list]:
     """One call of a ``calls`` request: (function, args, kwargs, watch, base).
 
     Array inputs are the child's own (views of its copy of the request); what
@@ -262,7 +263,7 @@ def rehearse() -> None:
     inputs = request.encode_call([np.arange(6.0).reshape(2, 3)], {}, [0])
     blobs = [memoryview(bytearray(blob)) for blob in inputs.blobs]
     # The second call asks whether its input was written, as calls on mapped inputs do.
-    pages = request.WrittenPages.watch(np.frombuffer(blobs[0], np.uint8).ctypes.data, [(0, len(blobs[0]))])
+    pages = mapping.WrittenPages.watch(np.frombuffer(blobs[0], np.uint8).ctypes.data, [(0, len(blobs[0]))])
     for name, watching in (("f", None), ("g", pages)):
         reply, out = call(namespace, (name, inputs.args, inputs.kwargs, inputs.watch, 0), blobs, "rehearsal.py",
                           pages=watching)

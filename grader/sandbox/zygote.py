@@ -27,7 +27,7 @@ import sys
 
 import numpy  # noqa: F401 - imported once here so that every child starts warm
 
-import request as inputs  # type: ignore[import-not-found]  # staged beside this file
+import mapping  # type: ignore[import-not-found]  # staged beside this file
 import runner  # type: ignore[import-not-found]
 import seccomp_filter  # type: ignore[import-not-found]
 
@@ -68,7 +68,7 @@ def _child(control: socket.socket, read_fd: int, write_fd: int, request: dict) -
         # student code, and seen by no one but this zygote.
         _prctl(PR_SET_DUMPABLE, 1)
         try:
-            inputs.WrittenPages.open_pagemap()
+            mapping.WrittenPages.open_pagemap()
         finally:
             _prctl(PR_SET_DUMPABLE, 0)
         runner.apply_limits(request.get("rlimits", {}))

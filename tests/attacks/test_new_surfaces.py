@@ -192,7 +192,7 @@ def outcome(action):
 
 def probe():
     seen = {"dumpable": libc.prctl(3, 0, 0, 0, 0)}  # PR_GET_DUMPABLE
-    pid, fd = sys.modules["request"].WrittenPages._pagemap
+    pid, fd = sys.modules["mapping"].WrittenPages._pagemap
     seen["pagemap is its own"] = pid == os.getpid() and os.readlink(f"/proc/self/fd/{fd}") == f"/proc/{pid}/pagemap"
     touched = np.ones(4096)
     pages = touched.ctypes.data // 4096
