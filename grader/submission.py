@@ -13,7 +13,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .sandbox import request
+
 MAX_SUBMISSION_BYTES = 2 * 1024 * 1024
+# A file that does not compile is split into its top-level statements, each
+# kept if it compiles alone; past this many, the file is refused as a whole.
+MAX_SALVAGED_PIECES = 5000
 FILENAME = "submission.py"
 
 # `%magic`, `%%cell`, `!shell`, `x = !shell`, `x = %magic`, and `obj?` / `?obj` help lines.
@@ -184,7 +189,11 @@ def _compilable_units(source: str, offset: int, cell: int | None) -> tuple[list[
     if error is None:
         return [Unit(source, offset, cell, code)], []
     units, problems = [], []
-    for start, piece in _salvage(source):
+    pieces = _salvage(source)
+    if pieces is None:  # no student writes this many statements: the grader's time is not spent on it
+        line, message = error
+        return [], [SyntaxProblem(line=offset + line, message=message, cell=cell)]
+    for start, piece in pieces:
         code, piece_error = _compiled(piece, offset + start)
         if piece_error is None:
             units.append(Unit(piece, offset + start, cell, code))
@@ -203,11 +212,11 @@ def _syntax_error(source: str) -> tuple[int, str] | None:
 
 def _compiled(source: str, offset: int) -> tuple[bytes | None, tuple[int, str] | None]:
     """(bytecode as the sandbox will run it, None) or (None, (line within ``source``, message)).
-    Compiling runs nothing; the padding keeps line numbers those of the student's file."""
+    Compiling runs nothing; the code's line numbers are those of the student's file."""
     try:
-        code = compile("\n" * offset + source, FILENAME, "exec", dont_inherit=True, optimize=0)
+        code = request.compile_at(source, offset, FILENAME)
     except SyntaxError as error:
-        return None, (max(1, (error.lineno or 1) - offset), error.msg or "invalid syntax")
+        return None, (max(1, error.lineno or 1), error.msg or "invalid syntax")
     except (ValueError, MemoryError, RecursionError, OverflowError) as error:
         return None, (1, f"cannot compile: {type(error).__name__}")
     return marshal.dumps(code), None
@@ -216,11 +225,14 @@ def _compiled(source: str, offset: int) -> tuple[bytes | None, tuple[int, str] |
 _TOP_LEVEL_START = re.compile(r"^(?![\s#)\]}]|else\b|elif\b|except\b|finally\b|case\b)")
 
 
-def _salvage(source: str) -> list[tuple[int, str]]:
+def _salvage(source: str) -> list[tuple[int, str]] | None:
     """Split at top-level statement starts, then grow each piece over the
-    following ones until it compiles (decorators, multi-line expressions)."""
+    following ones until it compiles (decorators, multi-line expressions);
+    None past MAX_SALVAGED_PIECES statements."""
     lines = source.split("\n")
     starts = [index for index, line in enumerate(lines) if line.strip() and _TOP_LEVEL_START.match(line)]
+    if len(starts) > MAX_SALVAGED_PIECES:
+        return None
     if not starts or starts[0] != 0:
         starts.insert(0, 0)
     bounds = starts + [len(lines)]

@@ -22,6 +22,7 @@ import marshal
 import os
 import socket
 import struct
+import types
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -181,13 +182,26 @@ def load_request(units: list[dict], filename: str, bytecode: list | None = None)
 
 
 def compiled(source: str, line_offset: int, filename: str) -> bytes | None:
-    """A module unit as marshalled bytecode, exactly as the child would compile
-    it (line numbers kept by padding); None when it does not compile."""
+    """A module unit as marshalled bytecode, its line numbers those of the
+    student's file; None when it does not compile."""
     try:
-        code = compile("\n" * line_offset + source, filename, "exec", dont_inherit=True, optimize=0)
-        return marshal.dumps(code)
+        return marshal.dumps(compile_at(source, line_offset, filename))
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         return None
+
+
+def compile_at(source: str, line_offset: int, filename: str) -> types.CodeType:
+    """``source`` compiled as if it began ``line_offset`` lines into the file.
+    The code is moved there afterwards rather than compiled behind that many
+    blank lines: a file of many pieces (a syntax error splits it) would
+    otherwise cost time in the square of its length."""
+    code = compile(source, filename, "exec", dont_inherit=True, optimize=0)
+    return _moved(code, line_offset) if line_offset else code
+
+
+def _moved(code: types.CodeType, lines: int) -> types.CodeType:
+    constants = tuple(_moved(item, lines) if isinstance(item, types.CodeType) else item for item in code.co_consts)
+    return code.replace(co_firstlineno=code.co_firstlineno + lines, co_consts=constants)
 
 
 def frame(header: dict, blobs, shared: bool = False) -> Frame:
