@@ -3,8 +3,8 @@
 Default allow, with the calls that reach beyond the child denied with EPERM:
 debugging or reading other processes, changing their limits, namespaces and
 mounts, kernel keyrings, BPF, perf, userfaultfd, io_uring, IPC objects that
-would outlive the run, and every socket family but Unix (no network at all,
-loopback included).
+would outlive the run, memory files, and every socket family but Unix (no
+network at all, loopback included).
 """
 
 from __future__ import annotations
@@ -32,6 +32,10 @@ DENIED = (
     "shmget", "shmat", "shmctl", "shmdt", "msgget", "msgsnd", "msgrcv", "msgctl",
     "semget", "semop", "semctl", "semtimedop", "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive",
     "mq_notify", "mq_getsetattr",
+    # Memory files hold memory that the address-space limit does not count
+    # (8 MiB each, dozens per process): the child needs none, its inputs'
+    # file comes from the grader.
+    "memfd_create", "memfd_secret",
 )
 
 
