@@ -146,7 +146,9 @@ def sandbox_check(course: Optional[Path] = CourseOption) -> None:
         table.add_row(layer.name, Text("yes", style="green") if layer.active else Text("NO", style="red"),
                       Text(layer.detail))
     console.print(table)
-    console.print(Text(f"cgroups (memory, pids): {'yes' if cgroups.available() else 'no (rlimits only)'}"))
+    console.print(Text(f"cgroups (memory, pids): {'yes' if cgroups.available() else 'no (rlimits only)'}; "
+                       f"cpu (each sandbox one scheduling unit): "
+                       f"{'yes' if cgroups.cpu_available() else 'no'}"))
     if not all(layer.active for layer in layers):
         raise typer.Exit(1)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from grader.sandbox import BwrapSandbox, request, unavailable_reason
+from grader.sandbox import BwrapSandbox, cgroups, request, unavailable_reason
 
 pytestmark = pytest.mark.skipif(unavailable_reason() is not None, reason=f"no isolated backend: {unavailable_reason()}")
 
@@ -45,3 +45,30 @@ def test_two_slots_and_a_spare_make_three_zygotes_at_most():
         for _ in range(5):
             _run(sandbox)
         assert len(sandbox._all) == 3
+
+
+@pytest.mark.skipif(not cgroups.available(), reason="no writable v1 memory/pids cgroups here (needs root)")
+def test_a_closed_sandbox_leaves_no_cgroup_behind():
+    with BwrapSandbox(spare=False) as sandbox:
+        _run(sandbox)
+        paths = list(sandbox._all[0].cgroup.paths.values())
+        assert paths and all(path.is_dir() for path in paths)
+    assert not any(path.exists() for path in paths), "killed processes still exiting must not keep their cgroup"
+
+
+@pytest.mark.skipif(not cgroups.available(), reason="no writable v1 memory/pids cgroups here (needs root)")
+def test_cgroups_left_by_a_grader_that_died_are_removed():
+    dead_owner = 2 ** 22 + 1  # above the kernel's pid limit: no such process
+    stale = [cgroups.ROOT / controller / f"grader-{dead_owner}-deadbeef" for controller in cgroups.CONTROLLERS]
+    ours = cgroups.CgroupSet(64 * 1024 * 1024, 8)
+    for path in stale:
+        path.mkdir()
+    try:
+        assert cgroups.remove_stale() >= len(stale)
+        assert not any(path.exists() for path in stale)
+        assert all(path.exists() for path in ours.paths.values()), "a live grader's cgroups stay"
+    finally:
+        ours.remove()
+        for path in stale:
+            if path.exists():
+                path.rmdir()

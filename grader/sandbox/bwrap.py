@@ -308,6 +308,8 @@ class BwrapSandbox:
         if reason:
             raise SandboxUnavailable(reason)
         self.limits = limits or Limits()
+        if cgroups.available():
+            cgroups.remove_stale_once()
         self._free: queue.Queue[Zygote | None] = queue.Queue()
         self._lock = threading.Lock()
         self._all: list[Zygote] = []

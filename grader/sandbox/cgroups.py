@@ -1,23 +1,33 @@
-"""Per-sandbox cgroups (v1 memory and pids), where the machine lets us make them.
+"""Per-sandbox cgroups (v1 memory and pids, and cpu where writable), where the machine lets us make them.
 
 rlimits are per process; a cgroup bounds the whole tree: total memory and the
-number of tasks (a fork or thread bomb stops at ``pids.max``). They are a
-second wall, used when available (root with writable v1 hierarchies) and
-reported by ``grader sandbox check``.
+number of tasks (a fork or thread bomb stops at ``pids.max``). A cpu cgroup
+makes the whole sandbox one scheduling unit: however many processes (each in
+a session, so a scheduler group, of its own) a submission runs, a submission
+graded beside it keeps its share, and its correct answers their time limits.
+They are a second wall, used when available (root with writable v1
+hierarchies) and reported by ``grader sandbox check``.
 """
 
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from pathlib import Path
 
 ROOT = Path("/sys/fs/cgroup")
 CONTROLLERS = ("memory", "pids")
+OPTIONAL = ("cpu",)  # used where writable; its default shares are equal for every sandbox
 
 
 def available() -> bool:
     return os.geteuid() == 0 and all(os.access(ROOT / name, os.W_OK) for name in CONTROLLERS)
+
+
+def cpu_available() -> bool:
+    """Whether each sandbox gets a cpu cgroup too (one scheduling unit)."""
+    return available() and all(os.access(ROOT / name, os.W_OK) for name in OPTIONAL)
 
 
 class CgroupSet:
@@ -26,6 +36,8 @@ class CgroupSet:
     def __init__(self, memory_bytes: int, max_tasks: int) -> None:
         name = f"grader-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.paths = {controller: ROOT / controller / name for controller in CONTROLLERS}
+        if cpu_available():
+            self.paths.update({controller: ROOT / controller / name for controller in OPTIONAL})
         for path in self.paths.values():
             path.mkdir()
         (self.paths["memory"] / "memory.limit_in_bytes").write_text(str(memory_bytes))
@@ -62,12 +74,53 @@ class CgroupSet:
         return {"memory_limit": read("memory", "memory.limit_in_bytes"), "pids_max": read("pids", "pids.max"),
                 "memory_peak": read("memory", "memory.max_usage_in_bytes")}
 
-    def remove(self) -> None:
+    def remove(self, patience: float = 2.0) -> None:
+        """Remove the cgroups once their processes have gone (killed ones may
+        still be exiting for a moment: a cgroup left behind each time would
+        add up over a service's life)."""
+        deadline = time.monotonic() + patience
         for path in self.paths.values():
-            try:
-                path.rmdir()
-            except OSError:
-                pass
+            while True:
+                try:
+                    path.rmdir()
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        break
+                    time.sleep(0.01)
+
+
+_SWEPT = False
+
+
+def remove_stale_once() -> None:
+    """remove_stale(), the first time a process asks."""
+    global _SWEPT
+    if not _SWEPT:
+        _SWEPT = True
+        remove_stale()
+
+
+def remove_stale() -> int:
+    """Remove the empty cgroups of grader processes that are gone (left by a
+    crash); how many."""
+    removed = 0
+    for controller in CONTROLLERS + OPTIONAL:
+        try:
+            entries = list((ROOT / controller).glob("grader-*-*"))
+        except OSError:
+            continue
+        for path in entries:
+            owner = path.name.split("-")[1]
+            if owner.isdigit() and not Path(f"/proc/{owner}").exists():
+                try:
+                    path.rmdir()
+                    removed += 1
+                except OSError:
+                    pass
+    return removed
 
 
 def _tree(root_pid: int) -> list[int]:
