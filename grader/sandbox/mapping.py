@@ -18,12 +18,12 @@ import os
 
 def spans(sizes: list[int], align: int) -> tuple[list[tuple[int, int]], int]:
     """(offset, size) of each blob where a memory file keeps it, and the file's length."""
-    spans, end = [], 0
+    found, end = [], 0
     for size in sizes:
         end += -end % align
-        spans.append((end, size))
+        found.append((end, size))
         end += size
-    return spans, end
+    return found, end
 
 
 def map_inputs(fd: int, sizes: list[int], align: int) -> tuple[memoryview, "WrittenPages | None"]:
@@ -39,8 +39,8 @@ def map_inputs(fd: int, sizes: list[int], align: int) -> tuple[memoryview, "Writ
     address = _LIBC.mmap(None, end, mmap.PROT_READ | mmap.PROT_WRITE, mmap.MAP_PRIVATE, fd, 0)
     if address in (None, ctypes.c_void_p(-1).value):
         raise OSError(ctypes.get_errno(), "cannot map the inputs")
-    mapping = (ctypes.c_char * end).from_address(address)  # (never unmapped: it ends with the child)
-    return memoryview(mapping).cast("B"), WrittenPages.watch(address, where)
+    inputs = (ctypes.c_char * end).from_address(address)  # (never unmapped: it ends with the child)
+    return memoryview(inputs).cast("B"), WrittenPages.watch(address, where)
 
 
 _LIBC = ctypes.CDLL(None, use_errno=True)
