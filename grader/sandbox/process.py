@@ -16,10 +16,16 @@ import sys
 import tempfile
 from pathlib import Path
 
+import numpy as np
+
 from . import protocol, request
 from .session import ChildSession, Limits
 
 RUNNER = Path(__file__).with_name("runner.py")
+# Where this process found numpy (a user site or PYTHONPATH on a student's
+# machine, say): the child looks there too. Its environment is made here, not
+# inherited, so nothing else of the caller's PYTHON* settings reaches it.
+NUMPY_HOME = str(Path(np.__file__).resolve().parent.parent)
 
 # Variables a child may see: enough for numpy to behave, nothing of the grader's.
 PASSED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "LANG", "LC_ALL")
@@ -66,11 +72,11 @@ class ProcessSandbox:
         to_child_r, to_child = request.channel()
         from_child, from_child_w = os.pipe()
         protocol.widen_pipe(from_child)
-        env = dict(CHILD_ENV, HOME=workdir, TMPDIR=workdir)
+        env = dict(CHILD_ENV, HOME=workdir, TMPDIR=workdir, PYTHONPATH=NUMPY_HOME)
         env.update({name: os.environ[name] for name in PASSED_ENV if name in os.environ})
         try:
             process = subprocess.Popen(
-                [sys.executable, "-E", "-s", "-B", str(RUNNER), str(to_child_r), str(from_child_w),
+                [sys.executable, "-s", "-B", str(RUNNER), str(to_child_r), str(from_child_w),
                  json.dumps(self.limits.rlimits())],
                 pass_fds=(to_child_r, from_child_w),
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
