@@ -72,6 +72,7 @@ class Zygote:
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
         self.stage = tempfile.mkdtemp(prefix="grader-stage-")
+        self.key = self.stage  # unique while it lives: names its own inputs files (see request.calls_frame)
         os.chmod(self.stage, 0o755)
         for name in STAGED:
             shutil.copy(HERE / name, Path(self.stage) / name)
@@ -271,6 +272,7 @@ class ZygoteChild:
 
     def __init__(self, zygote: Zygote) -> None:
         self.zygote = zygote
+        self.sandbox_key = zygote.key  # which cached inputs files its children read
         self.killed = False
         self.status: tuple[int | None, int | None] | None = None
         self.on_cleanup = None

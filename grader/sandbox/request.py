@@ -131,22 +131,27 @@ class _Batch:
 
 
 _FRAMES: dict[tuple, _Batch] = {}  # calls frames already built
-_HOLDERS: dict[int, _Batch] = {}  # id of a call's inputs -> the cached batch whose memory file holds them
+_HOLDERS: dict[tuple, _Batch] = {}  # (reader, id of a call's inputs) -> the cached batch whose file holds them
 _CACHED_FRAMES = 64
 
 
-def calls_frame(calls: list[tuple[str, EncodedCall]]) -> Frame:
+def calls_frame(calls: list[tuple[str, EncodedCall]], reader: Any = None) -> Frame:
     """The frame of a ``calls`` request. A plan sends the same batches to every
     submission: each is built once, its inputs written once to a sealed
     memory file that every child maps privately instead of receiving a copy.
     Part of a cached batch (the cases left after a crash) is sent with that
-    batch's file, not a new copy of its inputs."""
-    key = tuple((function, id(encoded)) for function, encoded in calls)
+    batch's file, not a new copy of its inputs.
+
+    ``reader`` names who reads the file (one sandbox): each gets a file of
+    its own, so children graded at the same time in different sandboxes never
+    map the same pages (which pages another maps would tell them what it does)."""
+    key = (reader, *((function, id(encoded)) for function, encoded in calls))
     cached = _FRAMES.get(key)
     if cached is not None:
         return cached.frame
-    holder = _HOLDERS.get(id(calls[0][1])) if calls else None
-    if holder is not None and holder.frame.fds and all(_HOLDERS.get(id(encoded)) is holder for _, encoded in calls):
+    holder = _HOLDERS.get((reader, id(calls[0][1]))) if calls else None
+    if holder is not None and holder.frame.fds and all(
+            _HOLDERS.get((reader, id(encoded))) is holder for _, encoded in calls):
         header = {"kind": "calls", "calls": [(function, encoded.args, encoded.kwargs, encoded.watch,
                                               holder.bases[id(encoded)]) for function, encoded in calls]}
         return _framed(header, holder.sizes, [], holder.frame.fds, holder.frame.owner)
@@ -155,13 +160,14 @@ def calls_frame(calls: list[tuple[str, EncodedCall]]) -> Frame:
                    {id(encoded): order[4] for (_, encoded), order in zip(calls, header["calls"])},
                    [len(blob) for blob in blobs])
     if len(_FRAMES) >= _CACHED_FRAMES:
-        dropped = _FRAMES.pop(next(iter(_FRAMES)))  # its file closes once no frame uses it
+        dropped_key = next(iter(_FRAMES))
+        dropped = _FRAMES.pop(dropped_key)  # its file closes once no frame uses it
         for encoded in dropped.calls:
-            if _HOLDERS.get(id(encoded)) is dropped:
-                del _HOLDERS[id(encoded)]
+            if _HOLDERS.get((dropped_key[0], id(encoded))) is dropped:
+                del _HOLDERS[(dropped_key[0], id(encoded))]
     _FRAMES[key] = batch
     for encoded in batch.calls:
-        _HOLDERS[id(encoded)] = batch
+        _HOLDERS[(reader, id(encoded))] = batch
     return batch.frame
 
 

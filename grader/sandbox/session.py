@@ -96,7 +96,7 @@ class ChildSession:
         starts them as soon as it has loaded, without waiting for a round trip.
         The first call's time starts when the load has answered. The calls'
         outcomes are empty when the load failed (the child is gone)."""
-        frame = request.calls_frame([(function, encoded) for function, encoded, _ in calls])
+        frame = self._calls_frame(calls)
         if not frame.fds and sum(len(part) for part in frame.parts) > _QUEUED_BYTES:
             # Inputs this large could fill the channel while the child loads.
             loaded = self.load(load_request)
@@ -124,8 +124,12 @@ class ChildSession:
         answered. After a timeout, a crash or a protocol error the child is
         gone and nothing more is yielded.
         """
-        frame = request.calls_frame([(function, encoded) for function, encoded, _ in calls])
-        return self._exchange(frame, [seconds for _, _, seconds in calls])
+        return self._exchange(self._calls_frame(calls), [seconds for _, _, seconds in calls])
+
+    def _calls_frame(self, calls: list[tuple[str, request.EncodedCall, float]]) -> request.Frame:
+        # A backend whose children share a sandbox names it, so each sandbox reads inputs files of its own.
+        return request.calls_frame([(function, encoded) for function, encoded, _ in calls],
+                                   getattr(self.process, "sandbox_key", None))
 
     def _exchange(self, frame: request.Frame, seconds: list[float], more_to_come: bool = False) -> Iterator[Outcome]:
         """Send the request now; the replies are read as the iterator is consumed

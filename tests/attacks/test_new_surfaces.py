@@ -420,13 +420,10 @@ def f(x):
 '''
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "accepted, not fixed: both submissions hold the same inputs and neither holds an expected answer, so what "
-    "passes carries nothing either lacks (two students colluding could as well share code). "
-    "request._sealed_memory_file: one file per batch is mapped by every submission's child, in every sandbox; "
-    "/proc/self/smaps (Shared_*) or the page map's 'exclusively mapped' bit tells a child, page by page, which "
-    "inputs another concurrently graded submission has touched: its progress, and a covert channel between two"))
 def test_a_child_cannot_see_what_another_submissions_child_touches(sandbox, full_plan):
+    """Children graded at the same time in different sandboxes read inputs
+    files of their own: which pages another maps (smaps Shared_*, the page
+    map's exclusive bit) would tell a child what it does, and carry signals."""
     other = start_sandbox(full_plan)
     try:
         wire = request.encode_call([np.ones((64, 1024))], {}, [0])  # 512 KiB, 128 pages
