@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from grader.engine import grade_file, limits_for
-from grader.sandbox import BwrapSandbox, unavailable_reason
+from grader.sandbox import BwrapSandbox, ProcessSandbox, unavailable_reason
 
 CORPUS = Path(__file__).resolve().parent / "corpus" / "correct"
 FILES = sorted(path for path in CORPUS.iterdir() if path.suffix in (".py", ".ipynb"))
@@ -46,3 +46,14 @@ def test_correct_submission_gets_full_marks(path, full_plan, sandbox):
         f"{path.name}: {report.score} / {report.max_score}\n  {shown}\nload problems: {report.problems}"
     )
     assert not failures
+
+
+@pytest.mark.parametrize("path", FILES, ids=[path.name for path in FILES])
+def test_a_students_own_check_passes_it_too(path, public_plan):
+    """The portable backend (a student's `grader check`, public cases) runs the
+    same files as the isolated one: it must not fail what the server passes."""
+    report = grade_file(path, public_plan, sandbox=ProcessSandbox(limits_for(public_plan)), lang="en",
+                        visibility="public")
+    failures = [f"{exercise.id} / {test.name}: {test.status} [{test.reason}] {test.message}"
+                for exercise in report.exercises for test in exercise.tests if test.status != "passed"]
+    assert report.score == report.max_score and not failures, (path.name, failures, report.problems)
