@@ -138,27 +138,31 @@ def _run_unit(source: str, line_offset: int, filename: str, namespace: dict, err
     lines = source.split("\n")
     start = 0  # index in ``lines`` where the code still to run begins
     while start < len(lines):
-        # Padding keeps line numbers those of the student's file.
-        text = "\n" * (line_offset + start) + "\n".join(lines[start:])
+        rest, offset = "\n".join(lines[start:]), line_offset + start
         try:
             if start or code is None:
-                code = compile(text, filename, "exec", dont_inherit=True)
+                code = request.compile_at(rest, offset, filename)  # its lines those of the student's file
         except BaseException as error:  # noqa: BLE001 - the rest does not compile: none of it runs
-            if len(errors) < MAX_LOAD_ERRORS:
-                errors.append(describe_exception(error, filename, loading=True))
+            if isinstance(error, SyntaxError) and error.lineno:
+                error.lineno += offset
+            _note(errors, error, filename)
             return
         try:
             _remember(code)
             exec(code, namespace)
             return
         except BaseException as error:  # noqa: BLE001 - SystemExit, a SyntaxError from eval too: keep loading
-            if len(errors) < MAX_LOAD_ERRORS:
-                errors.append(describe_exception(error, filename, loading=True))
+            _note(errors, error, filename)
             failed_line = _module_line(error, filename)
-        resume = _next_statement(text, failed_line) if failed_line else None
+        resume = _next_statement(rest, failed_line - offset) if failed_line else None
         if resume is None:
             return
-        start = resume - 1 - line_offset
+        start += resume - 1
+
+
+def _note(errors: list[dict], error: BaseException, filename: str) -> None:
+    if len(errors) < MAX_LOAD_ERRORS:
+        errors.append(describe_exception(error, filename, loading=True))
 
 
 def _remember(code: types.CodeType) -> None:
@@ -181,9 +185,9 @@ def _module_line(error: BaseException, filename: str) -> int | None:
 
 
 def _next_statement(text: str, failed_line: int) -> int | None:
-    """The first line of the top-level statement after the one holding
-    ``failed_line`` (a decorated definition starts at its first decorator: one
-    whose decorator failed is not run again without it)."""
+    """The first line (in ``text``) of the top-level statement after the one
+    holding ``failed_line`` (a decorated definition starts at its first
+    decorator: one whose decorator failed is not run again without it)."""
     for statement in ast.parse(text).body:
         start = min([statement.lineno] + [decorator.lineno for decorator in getattr(statement, "decorator_list", ())])
         if start > failed_line:
@@ -311,18 +315,18 @@ def serve(read_fd: int, write_fd: int) -> None:
     filename = "submission.py"
     # A descriptor slot kept free for the next request's memory file: code that
     # opens files up to its limit must not keep its inputs from arriving.
-    spare_slots = _hold_slots()
+    spare_slot = _hold_a_slot()
     while True:
-        for slot in spare_slots:
+        if spare_slot is not None:
             try:
-                os.close(slot)
+                os.close(spare_slot)
             except OSError:
                 pass  # the code closed it itself
         try:
             header, blobs, pages = request.read(read_fd)
         except EOFError:
             return
-        spare_slots = _hold_slots()
+        spare_slot = _hold_a_slot()
         kind = header.get("kind")
         if kind == "load":
             filename = header.get("filename", filename)
@@ -344,14 +348,11 @@ def serve(read_fd: int, write_fd: int) -> None:
             return
 
 
-def _hold_slots(count: int = 1) -> list[int]:
-    slots = []
-    for _ in range(count):
-        try:
-            slots.append(os.open(os.devnull, os.O_RDONLY))
-        except OSError:
-            break
-    return slots
+def _hold_a_slot() -> int | None:
+    try:
+        return os.open(os.devnull, os.O_RDONLY)
+    except OSError:
+        return None
 
 
 def _reply(write_fd: int, captured: CappedText, reply: dict, out: list) -> None:
