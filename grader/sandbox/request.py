@@ -91,9 +91,13 @@ def calls_message(calls: list[tuple[str, EncodedCall]]) -> tuple[dict, list]:
     each call's blob numbers count from its ``base``."""
     requests, blobs = [], []
     for function, encoded in calls:
-        requests.append((function, encoded.args, encoded.kwargs, encoded.watch, len(blobs)))
+        requests.append(_order(function, encoded, len(blobs)))
         blobs.extend(encoded.blobs)
     return {"kind": "calls", "calls": requests}, blobs
+
+
+def _order(function: str, encoded: EncodedCall, base: int) -> tuple:
+    return function, encoded.args, encoded.kwargs, encoded.watch, base
 
 
 class Frame(NamedTuple):
@@ -125,6 +129,7 @@ class _Batch:
     """A batch's frame, kept for every submission a plan grades."""
 
     frame: Frame
+    reader: Any
     calls: list  # pinned: no other object can take their ids
     bases: dict[int, int]  # id of each call's inputs -> its first blob number
     sizes: list[int]
@@ -152,19 +157,18 @@ def calls_frame(calls: list[tuple[str, EncodedCall]], reader: Any = None) -> Fra
     holder = _HOLDERS.get((reader, id(calls[0][1]))) if calls else None
     if holder is not None and holder.frame.fds and all(
             _HOLDERS.get((reader, id(encoded))) is holder for _, encoded in calls):
-        header = {"kind": "calls", "calls": [(function, encoded.args, encoded.kwargs, encoded.watch,
-                                              holder.bases[id(encoded)]) for function, encoded in calls]}
+        header = {"kind": "calls", "calls": [_order(function, encoded, holder.bases[id(encoded)])
+                                             for function, encoded in calls]}
         return _framed(header, holder.sizes, [], holder.frame.fds, holder.frame.owner)
     header, blobs = calls_message(calls)
-    batch = _Batch(frame(header, blobs, shared=True), [encoded for _, encoded in calls],
+    batch = _Batch(frame(header, blobs, shared=True), reader, [encoded for _, encoded in calls],
                    {id(encoded): order[4] for (_, encoded), order in zip(calls, header["calls"])},
                    [len(blob) for blob in blobs])
     if len(_FRAMES) >= _CACHED_FRAMES:
-        dropped_key = next(iter(_FRAMES))
-        dropped = _FRAMES.pop(dropped_key)  # its file closes once no frame uses it
+        dropped = _FRAMES.pop(next(iter(_FRAMES)))  # its file closes once no frame uses it
         for encoded in dropped.calls:
-            if _HOLDERS.get((dropped_key[0], id(encoded))) is dropped:
-                del _HOLDERS[(dropped_key[0], id(encoded))]
+            if _HOLDERS.get((dropped.reader, id(encoded))) is dropped:
+                del _HOLDERS[(dropped.reader, id(encoded))]
     _FRAMES[key] = batch
     for encoded in batch.calls:
         _HOLDERS[(reader, id(encoded))] = batch
