@@ -100,24 +100,20 @@ def _compare_sequence(expected: tuple | list, got: Any, check: CheckSpec, where:
         label = names[index] if names and index < len(names) else f"{where}[{index}]"
         finding = compare(want, have, check, label)
         if finding:
-            order = _reordering(expected, got, check)
-            if order is not None:
+            if _reordered(expected, got, check):
                 return Finding("wrong_order", where, {"expected_order": ", ".join(
                     names[index] if names and index < len(names) else str(index) for index in range(len(expected)))})
             return finding
     return None
 
 
-def _reordering(expected: tuple | list, got: tuple | list, check: CheckSpec) -> tuple[int, ...] | None:
-    """The order in which ``got`` holds exactly the expected parts, when it is
-    another order than theirs (a few parts only); None otherwise."""
+def _reordered(expected: tuple | list, got: tuple | list, check: CheckSpec) -> bool:
+    """Whether ``got`` holds exactly the expected parts in another order (a few parts only)."""
     if not 2 <= len(expected) <= 4:
-        return None
-    for order in itertools.permutations(range(len(got))):
-        if list(order) != list(range(len(got))) and all(
-                compare(want, got[index], check) is None for want, index in zip(expected, order)):
-            return order
-    return None
+        return False
+    in_place = tuple(range(len(got)))
+    return any(order != in_place and all(compare(want, got[index], check) is None for want, index in zip(expected, order))
+               for order in itertools.permutations(in_place))
 
 
 def _compare_array(expected: np.ndarray, got: Any, check: CheckSpec, where: str, scalar: bool = False) -> Finding | None:
