@@ -18,7 +18,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from .catalog.plan import AssignmentPlan, ExercisePlan, PlannedCase
-from .judge import Context, judge, location_of, show_seconds
+from .judge import Context, exception_message, judge, location_of, show_seconds
 from .messages import say
 from .report import ExerciseResult, Report, TestResult, inert
 from .sandbox import BwrapSandbox, ChildSession, Limits, Outcome, ProcessSandbox, open_sandbox, request
@@ -336,7 +336,7 @@ def _missing_because(child: _Child, submission: Submission, lang: str) -> str:
 def _load_problem(error: dict, submission: Submission, lang: str) -> str:
     frames = error.get("frames", [])
     where = location_of(submission, frames[0]["line"], lang) if frames else ""
-    return f"{inert(error.get('exc_type', 'Exception'), 200)}{where}: {inert(error.get('message', ''), 200)}"
+    return f"{inert(error.get('exc_type', 'Exception'), 200)}{where}: {exception_message(error, lang, 200)}"
 
 
 def _summary(exercise: ExercisePlan, tests: list[TestResult], lang: str) -> list[str]:

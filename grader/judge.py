@@ -12,6 +12,7 @@ student's line, so the feedback stays useful.
 from __future__ import annotations
 
 import builtins
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -134,8 +135,22 @@ def _raised(result, error: dict, public: bool, context: Context) -> TestResult:
         return result("error", category, say(category, lang, exc_type=exc_type, location=location))
     message = say("exception", lang, exc_type=exc_type, location=location)
     if public and error.get("message"):
-        message = f"{message}: {inert(error['message'], 300)}"
+        message = f"{message}: {exception_message(error, lang, 300)}"
     return result("error", "exception", message)
+
+
+# The sandbox runner's refusal of a package beyond the grading runtime (see
+# runner.OnlyTheGradingRuntime), worded in the student's language.
+_NOT_IN_RUNTIME = re.compile(r"No module named '([^']{1,100})' \(graded code may use only Python's standard library")
+
+
+def exception_message(error: dict, lang: str, limit: int) -> str:
+    """An exception's message as shown to the student (public cases and loading only)."""
+    text = str(error.get("message", ""))
+    refused = _NOT_IN_RUNTIME.match(text) if error.get("exc_type") == "ModuleNotFoundError" else None
+    if refused:
+        return say("module_not_available", lang, module=inert(refused.group(1), 100))
+    return inert(text, limit)
 
 
 def _exception_name(error: dict, public: bool) -> str:

@@ -119,6 +119,10 @@ MESSAGES: dict[str, Template] = {
         "ko": "출력이 너무 많습니다 ({detail}). 디버깅용 print를 지우세요.",
         "en": "too much printed output ({detail}): remove debugging prints.",
     },
+    "module_not_available": {
+        "ko": "'{module}' 모듈은 채점 환경에 없습니다: 제출 코드는 파이썬 표준 라이브러리와 numpy만 쓸 수 있습니다",
+        "en": "there is no module '{module}' where code is graded: submissions may use only Python's standard library and numpy",
+    },
     "crashed": {
         "ko": "실행 프로세스가 비정상 종료했습니다 ({detail}).",
         "en": "the process running your code stopped abnormally ({detail}).",

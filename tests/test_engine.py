@@ -86,6 +86,20 @@ def test_error_at_import_time_does_not_hide_later_functions(course, full_plan):
     assert any("NameError" in problem and "line 2" in problem for problem in report.problems)
 
 
+@pytest.mark.parametrize("lang, wording", [("en", "standard library and numpy"), ("ko", "표준 라이브러리와 numpy만")])
+def test_a_package_beyond_numpy_is_explained_in_the_students_language(course, public_plan, lang, wording):
+    source = "import scipy.signal\n" + submission_source(course, {"conv-output-size": None}) + (
+        "\n\ndef conv_output_size(input_size, filter_size, stride=1, pad=0):\n"
+        "    from torch.nn import functional\n    return 1\n")
+    report = grade(from_python(source), public_plan, lang=lang, visibility="public")
+    loading = [problem for problem in report.problems if "ModuleNotFoundError" in problem]
+    assert len(loading) == 1 and "'scipy'" in loading[0] and wording in loading[0]
+    calls = _by_id(report)["conv-output-size"].tests
+    raised = [test for test in calls if test.reason == "exception"]
+    assert raised and all("'torch'" in test.message and wording in test.message for test in raised)
+    assert report.score == report.max_score - _by_id(report)["conv-output-size"].max_score
+
+
 def test_not_implemented_starter_is_an_error_not_a_crash(course, public_plan):
     report = grade(from_python(course.starter("conv2d-forward")), single_exercise(public_plan, "conv2d-forward"), lang="en")
     exercise = report.exercises[0]

@@ -1,0 +1,22 @@
+"""Verdict wording that does not need a sandbox (judge.py's pure helpers)."""
+
+from __future__ import annotations
+
+from grader.judge import exception_message
+
+REFUSED = "No module named 'scipy' (graded code may use only Python's standard library and numpy)"
+
+
+def test_the_runtimes_refusal_of_a_package_is_worded_in_the_students_language():
+    error = {"exc_type": "ModuleNotFoundError", "message": REFUSED}
+    assert exception_message(error, "ko", 300).startswith("'scipy' 모듈은 채점 환경에 없습니다")
+    assert exception_message(error, "en", 300).startswith("there is no module 'scipy' where code is graded")
+
+
+def test_other_exception_messages_are_shown_as_raised_and_made_inert():
+    assert exception_message({"exc_type": "ModuleNotFoundError", "message": "No module named 'mylib'"}, "en", 300) \
+        == "No module named 'mylib'"
+    # The same words from another exception type are the student's own text.
+    assert exception_message({"exc_type": "ValueError", "message": REFUSED}, "en", 300) == REFUSED
+    assert exception_message({"exc_type": "ValueError", "message": "\x1b[2Jboom"}, "en", 300) == "\\x1b[2Jboom"
+    assert exception_message({"exc_type": "ValueError", "message": "x" * 50}, "en", 10) == "x" * 10 + "…"
