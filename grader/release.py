@@ -18,6 +18,7 @@ from .catalog.cases import Case
 from .catalog.models import CheckSpec, LimitsSpec, Localized
 from .catalog.plan import AssignmentPlan, ExercisePlan, FrozenMutants, PlannedCase
 from .catalog.reference import Answer
+from .messages import say
 from .sandbox import protocol
 
 RELEASE_FILE = "release.json"
@@ -39,6 +40,11 @@ def write_release(course: Course, assignment_id: str, directory: Path) -> Path:
             (folder / f"statement.{lang}.md").write_text(course.statement(exercise.id, lang), encoding="utf-8")
         (folder / "starter.py").write_text(course.starter(exercise.id), encoding="utf-8")
         exercises.append(_exercise_data(exercise))
+    for lang in ("ko", "en"):
+        rows = "\n".join(f"| {exercise.id} ({exercise.title.get(lang)}) | `{exercise.function}` | {exercise.points:g} |"
+                         for exercise in plan.exercises)
+        (directory / f"README.{lang}.md").write_text(
+            say("release_readme", lang, title=plan.title.get(lang), folder=directory.name, rows=rows), encoding="utf-8")
     data = {"format": FORMAT, "id": plan.id, "title": plan.title.model_dump(), "exercises": exercises}
     path = directory / RELEASE_FILE
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
