@@ -52,6 +52,8 @@ class Unit:
     cell: int | None = None
     # Marshalled bytecode compiled under FILENAME by this interpreter, kept from the syntax check.
     bytecode: bytes | None = field(default=None, repr=False)
+    flags: int = 0  # future features in effect (request.FUTURE_FLAGS): its own and earlier units'
+
 
 
 @dataclass
@@ -75,7 +77,7 @@ class Submission:
         return cell + 1, line - self.cell_starts[cell]
 
     def wire_units(self) -> list[dict]:
-        return [{"source": unit.source, "line_offset": unit.line_offset} for unit in self.units]
+        return [{"source": unit.source, "line_offset": unit.line_offset, "flags": unit.flags} for unit in self.units]
 
 
 def read_submission(path: Path) -> Submission:
@@ -100,7 +102,7 @@ def _decode(data: bytes, name: str) -> str:
 
 def from_python(source: str, name: str = FILENAME) -> Submission:
     source = source.replace("\r\n", "\n").replace("\x00", "")
-    units, errors = _compilable_units(source, 0, None)
+    units, errors, _ = _compilable_units(source, 0, None)
     return Submission(name=name, kind="py", units=units, syntax_errors=errors)
 
 
@@ -114,7 +116,7 @@ def from_notebook(data: bytes | str, name: str = "submission.ipynb") -> Submissi
     units: list[Unit] = []
     errors: list[SyntaxProblem] = []
     cell_starts: list[int] = []
-    offset = 0
+    offset = flags = 0
     code_cells = [cell for cell in notebook.cells if cell.get("cell_type") == "code"]
     for number, cell in enumerate(code_cells, start=1):
         source = cell.get("source", "")
@@ -124,7 +126,7 @@ def from_notebook(data: bytes | str, name: str = "submission.ipynb") -> Submissi
             raise SubmissionError(f"{name}: code cell {number} has no readable source")
         source = strip_magics(source.replace("\r\n", "\n"))
         cell_starts.append(offset)
-        cell_units, cell_errors = _compilable_units(source, offset, number)
+        cell_units, cell_errors, flags = _compilable_units(source, offset, number, flags)
         units.extend(cell_units)
         for problem in cell_errors:
             problem.cell, problem.cell_line = number, problem.line - offset
@@ -182,44 +184,49 @@ def _statement_starts(lines: list[str]) -> list[bool]:
     return starts
 
 
-def _compilable_units(source: str, offset: int, cell: int | None) -> tuple[list[Unit], list[SyntaxProblem]]:
+def _compilable_units(source: str, offset: int, cell: int | None,
+                      flags: int = 0) -> tuple[list[Unit], list[SyntaxProblem], int]:
     """The whole source as one unit if it compiles; otherwise the largest
-    top-level pieces that do, and the syntax errors of those that do not."""
-    code, error = _compiled(source, offset)
+    top-level pieces that do, and the syntax errors of those that do not.
+    ``flags``: the future features of what came before; with those this
+    source adds, they are returned for what comes after."""
+    code, error, unit_flags = _compiled(source, offset, flags)
     if error is None:
-        return [Unit(source, offset, cell, code)], []
+        return [Unit(source, offset, cell, code, unit_flags)], [], unit_flags
     units, problems = [], []
     pieces = _salvage(source)
     if pieces is None:  # no student writes this many statements: the grader's time is not spent on it
         line, message = error
-        return [], [SyntaxProblem(line=offset + line, message=message, cell=cell)]
+        return [], [SyntaxProblem(line=offset + line, message=message, cell=cell)], flags
     for start, piece in pieces:
-        code, piece_error = _compiled(piece, offset + start)
+        code, piece_error, piece_flags = _compiled(piece, offset + start, flags)
         if piece_error is None:
-            units.append(Unit(piece, offset + start, cell, code))
+            flags = piece_flags
+            units.append(Unit(piece, offset + start, cell, code, flags))
         else:
             line, message = piece_error
             problems.append(SyntaxProblem(line=offset + start + line, message=message, cell=cell))
     if not problems:  # the pieces compile alone but not together (e.g. a stray dedent)
         line, message = error
         problems.append(SyntaxProblem(line=offset + line, message=message, cell=cell))
-    return units, problems
+    return units, problems, flags
 
 
 def _syntax_error(source: str) -> tuple[int, str] | None:
     return _compiled(source, 0)[1]
 
 
-def _compiled(source: str, offset: int) -> tuple[bytes | None, tuple[int, str] | None]:
-    """(bytecode as the sandbox will run it, None) or (None, (line within ``source``, message)).
-    Compiling runs nothing; the code's line numbers are those of the student's file."""
+def _compiled(source: str, offset: int, flags: int = 0) -> tuple[bytes | None, tuple[int, str] | None, int]:
+    """(bytecode as the sandbox will run it, None, future flags in effect) or
+    (None, (line within ``source``, message), ``flags``). Compiling runs
+    nothing; the code's line numbers are those of the student's file."""
     try:
-        code = request.compile_at(source, offset, FILENAME)
+        code = request.compile_at(source, offset, FILENAME, flags)
     except SyntaxError as error:
-        return None, (max(1, error.lineno or 1), error.msg or "invalid syntax")
+        return None, (max(1, error.lineno or 1), error.msg or "invalid syntax"), flags
     except (ValueError, MemoryError, RecursionError, OverflowError) as error:
-        return None, (1, f"cannot compile: {type(error).__name__}")
-    return marshal.dumps(code), None
+        return None, (1, f"cannot compile: {type(error).__name__}"), flags
+    return marshal.dumps(code), None, flags | request.future_flags(code)
 
 
 _TOP_LEVEL_START = re.compile(r"^(?![\s#)\]}]|else\b|elif\b|except\b|finally\b|case\b)")

@@ -199,7 +199,8 @@ def test_notebook_syntax_error_is_located_by_cell_and_line():
 
 def test_notebook_wire_units():
     submission = from_notebook(notebook("a = 1", "b = 2"))
-    assert submission.wire_units() == [{"source": "a = 1", "line_offset": 0}, {"source": "b = 2", "line_offset": 1}]
+    assert submission.wire_units() == [{"source": "a = 1", "line_offset": 0, "flags": 0},
+                                       {"source": "b = 2", "line_offset": 1, "flags": 0}]
 
 
 def test_locate_maps_joined_lines_back_to_cells():

@@ -15,6 +15,7 @@ This module is imported by the child runner: standard library and numpy only.
 
 from __future__ import annotations
 
+import __future__
 import array
 import fcntl
 import importlib.util
@@ -175,6 +176,17 @@ def calls_frame(calls: list[tuple[str, EncodedCall]], reader: Any = None) -> Fra
     return batch.frame
 
 
+# The __future__ features that still change how code compiles. Like IPython,
+# a file's pieces and a notebook's cells after the one importing such a
+# feature are compiled with it (a postponed annotation in a later cell stays a string).
+FUTURE_FLAGS = __future__.annotations.compiler_flag | __future__.barry_as_FLUFL.compiler_flag
+
+
+def future_flags(code: types.CodeType) -> int:
+    """The future features in effect in ``code`` (imported there, or passed in)."""
+    return code.co_flags & FUTURE_FLAGS
+
+
 def load_request(units: list[dict], filename: str, bytecode: list | None = None) -> tuple[dict, list]:
     """The ``load`` request. Each unit is compiled here (compiling runs
     nothing) and crosses as bytecode, which a fresh fork with cold caches
@@ -184,28 +196,29 @@ def load_request(units: list[dict], filename: str, bytecode: list | None = None)
     units, blobs = [dict(unit) for unit in units], []
     for index, unit in enumerate(units):
         code = (bytecode[index] if bytecode and index < len(bytecode) else None) or compiled(
-            unit["source"], unit.get("line_offset", 0), filename)
+            unit["source"], unit.get("line_offset", 0), filename, unit.get("flags", 0))
         if code is not None:
             unit["code"] = len(blobs)
             blobs.append(code)
     return {"kind": "load", "units": units, "filename": filename, "magic": BYTECODE_MAGIC}, blobs
 
 
-def compiled(source: str, line_offset: int, filename: str) -> bytes | None:
+def compiled(source: str, line_offset: int, filename: str, flags: int = 0) -> bytes | None:
     """A module unit as marshalled bytecode, its line numbers those of the
     student's file; None when it does not compile."""
     try:
-        return marshal.dumps(compile_at(source, line_offset, filename))
+        return marshal.dumps(compile_at(source, line_offset, filename, flags))
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         return None
 
 
-def compile_at(source: str, line_offset: int, filename: str) -> types.CodeType:
-    """``source`` compiled as if it began ``line_offset`` lines into the file.
-    The code is moved there afterwards rather than compiled behind that many
-    blank lines: a file of many pieces (a syntax error splits it) would
-    otherwise cost time in the square of its length."""
-    code = compile(source, filename, "exec", dont_inherit=True, optimize=0)
+def compile_at(source: str, line_offset: int, filename: str, flags: int = 0) -> types.CodeType:
+    """``source`` compiled as if it began ``line_offset`` lines into the file,
+    with the future features ``flags`` (see FUTURE_FLAGS). The code is moved
+    there afterwards rather than compiled behind that many blank lines: a file
+    of many pieces (a syntax error splits it) would otherwise cost time in the
+    square of its length."""
+    code = compile(source, filename, "exec", flags=flags & FUTURE_FLAGS, dont_inherit=True, optimize=0)
     return _moved(code, line_offset) if line_offset else code
 
 

@@ -129,24 +129,29 @@ def load_module(units: list[dict], filename: str, codes: list | None = None) -> 
     for unit in units:
         index = unit.get("code")
         code = marshal.loads(codes[index]) if codes and type(index) is int and 0 <= index < len(codes) else None
-        _run_unit(unit["source"], unit.get("line_offset", 0), filename, namespace, errors, code)
+        flags = unit.get("flags", 0)
+        _run_unit(unit["source"], unit.get("line_offset", 0), filename, namespace, errors, code,
+                  flags if type(flags) is int else 0)
     return namespace, errors
 
 
 def _run_unit(source: str, line_offset: int, filename: str, namespace: dict, errors: list[dict],
-              code=None) -> None:
+              code=None, flags: int = 0) -> None:
+    """``flags``: the future features the unit is compiled with (its own
+    ``from __future__`` imports, or an earlier unit's, hold for all of it)."""
     lines = source.split("\n")
     start = 0  # index in ``lines`` where the code still to run begins
     while start < len(lines):
         rest, offset = "\n".join(lines[start:]), line_offset + start
         try:
             if start or code is None:
-                code = request.compile_at(rest, offset, filename)  # its lines those of the student's file
+                code = request.compile_at(rest, offset, filename, flags)  # its lines those of the student's file
         except BaseException as error:  # noqa: BLE001 - the rest does not compile: none of it runs
             if isinstance(error, SyntaxError) and error.lineno:
                 error.lineno += offset
             _note(errors, error, filename)
             return
+        flags |= request.future_flags(code)
         try:
             _remember(code)
             exec(code, namespace)
