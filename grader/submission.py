@@ -233,24 +233,42 @@ _TOP_LEVEL_START = re.compile(r"^(?![\s#)\]}]|else\b|elif\b|except\b|finally\b|c
 
 
 def _salvage(source: str) -> list[tuple[int, str]] | None:
-    """Split at top-level statement starts, then grow each piece over the
-    following ones until it compiles (decorators, multi-line expressions);
-    None past MAX_SALVAGED_PIECES statements."""
+    """Split at the starts of top-level statements, then grow each piece over
+    the following ones until it compiles (decorators, multi-line expressions);
+    None past MAX_SALVAGED_PIECES statements.
+
+    A line at column 0 inside a string (a long docstring, or a markdown cell
+    that Colab's .py export turned into one) starts no statement. Where the
+    syntax error itself opens a string that never closes, the piece it spoils
+    is split again at every column-0 line, so the code after it still counts."""
     lines = source.split("\n")
-    starts = [index for index, line in enumerate(lines) if line.strip() and _TOP_LEVEL_START.match(line)]
-    if len(starts) > MAX_SALVAGED_PIECES:
+    column_zero = [index for index, line in enumerate(lines) if line.strip() and _TOP_LEVEL_START.match(line)]
+    if len(column_zero) > MAX_SALVAGED_PIECES:
         return None
-    if not starts or starts[0] != 0:
-        starts.insert(0, 0)
-    bounds = starts + [len(lines)]
+    begins = _statement_starts(lines)
     pieces: list[tuple[int, str]] = []
+    for start, end, text in _grown_pieces(lines, [index for index in column_zero if begins[index]], 0, len(lines)):
+        if _syntax_error(text) is None:
+            pieces.append((start, text))
+        else:
+            inner = [index for index in column_zero if start < index < end]
+            pieces.extend((piece_start, piece) for piece_start, _, piece in _grown_pieces(lines, inner, start, end))
+    return pieces
+
+
+def _grown_pieces(lines: list[str], starts: list[int], first: int, last: int) -> list[tuple[int, int, str]]:
+    """Lines ``first``..``last`` cut at ``starts``, each piece grown over up to
+    seven following ones until it compiles: (start, end, text)."""
+    starts = [index for index in starts if first < index < last]
+    bounds = [first] + starts + [last]
+    pieces = []
     index = 0
-    while index < len(starts):
+    while index < len(bounds) - 1:
         chosen = index + 1
-        for end in range(index + 1, min(index + 8, len(starts)) + 1):
+        for end in range(index + 1, min(index + 8, len(bounds) - 1) + 1):
             if _syntax_error("\n".join(lines[bounds[index]:bounds[end]])) is None:
                 chosen = end
                 break
-        pieces.append((bounds[index], "\n".join(lines[bounds[index]:bounds[chosen]])))
+        pieces.append((bounds[index], bounds[chosen], "\n".join(lines[bounds[index]:bounds[chosen]])))
         index = chosen
     return pieces
