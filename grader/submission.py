@@ -8,8 +8,10 @@ and costs only the code it breaks: the rest still loads.
 
 from __future__ import annotations
 
+import io
 import marshal
 import re
+import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,10 +96,22 @@ def read_submission(path: Path) -> Submission:
 
 
 def _decode(data: bytes, name: str) -> str:
+    """Python source as Python reads it: UTF-8, or what a PEP 263 coding line
+    declares (``# -*- coding: cp949 -*-``, common in Korean Windows editors)."""
     try:
-        return data.decode("utf-8-sig")
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as error:
+        if str(error).startswith(("unknown encoding", "encoding problem")):
+            raise SubmissionError(f"{name}: {error}") from error
+        encoding = "utf-8"  # (no declaration, and bytes that are not UTF-8: said below, with where)
+    utf8 = encoding in ("utf-8", "utf-8-sig")
+    try:
+        return data.decode("utf-8-sig" if utf8 else encoding)
     except UnicodeDecodeError as error:
-        raise SubmissionError(f"{name} is not UTF-8 text (byte {error.start})") from error
+        raise SubmissionError(f"{name} is not {'UTF-8' if utf8 else encoding} text (byte {error.start}): "
+                              f"save it as UTF-8") from error
+    except LookupError as error:
+        raise SubmissionError(f"{name}: unknown encoding {encoding}") from error
 
 
 def from_python(source: str, name: str = FILENAME) -> Submission:

@@ -335,6 +335,22 @@ def test_read_non_utf8_file(tmp_path):
         read_submission(path)
 
 
+def test_a_declared_source_encoding_is_read_as_python_reads_it(tmp_path):
+    """Korean Windows editors save CP949 with a PEP 263 coding line; Python runs such files."""
+    path = tmp_path / "cp949.py"
+    path.write_bytes("# -*- coding: cp949 -*-\n# 합성곱\n출력 = '크기'\n".encode("cp949"))
+    submission = read_submission(path)
+    assert submission.syntax_errors == [] and namespace_of(submission)["출력"] == "크기"
+    wrong = tmp_path / "wrong.py"
+    wrong.write_bytes("# coding: ascii\nx = '합'\n".encode())
+    with pytest.raises(SubmissionError, match="not ascii text"):
+        read_submission(wrong)
+    unknown = tmp_path / "unknown.py"
+    unknown.write_bytes(b"# coding: no-such-codec\nx = 1\n")
+    with pytest.raises(SubmissionError, match="no-such-codec"):
+        read_submission(unknown)
+
+
 def test_read_non_utf8_notebook(tmp_path):
     path = tmp_path / "latin.ipynb"
     path.write_bytes(notebook("x = 'cafe'").encode().replace(b"cafe", b"caf\xe9"))
