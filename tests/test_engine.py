@@ -158,6 +158,14 @@ def test_printing_cannot_change_the_score(course, public_plan):
     assert "\x1b" not in exercise.tests[0].output and "\\x1b" in exercise.tests[0].output
 
 
+def test_printing_a_lot_at_the_top_of_the_file_costs_nothing(course, public_plan):
+    """A notebook that prints big arrays as it goes: loading is not held to the per-call output limit."""
+    source = ("import numpy as np\nnp.set_printoptions(threshold=10**9)\nprint(np.arange(400_000))\n"
+              + submission_source(course))
+    report = grade(from_python(source), public_plan, lang="en", visibility="public")
+    assert report.score == report.max_score and report.problems == []
+
+
 def test_hidden_failures_do_not_reveal_values_or_exception_messages(course, full_plan):
     leaky = ("import numpy as np\n"
              "def conv2d_forward(x, w, b, stride=1, pad=0):\n"

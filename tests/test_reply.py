@@ -36,6 +36,12 @@ def test_printing_past_the_limit_is_an_output_limit_whatever_was_returned():
     assert outcome.kind == "output_limit" and outcome.output == "x" * 10
 
 
+def test_printing_much_while_loading_is_no_failure():
+    header = {"kind": "loaded", "errors": [], "output": "x" * 10, "output_bytes": 5000, "output_truncated": True}
+    outcome = reply.decode(_payload(header), 0.1, 4096)
+    assert outcome.kind == "loaded" and outcome.output == "x" * 10
+
+
 def test_an_exception_keeps_only_known_fields_checked_and_capped():
     header = {"kind": "raised", "exc_type": "E" * 1000, "mro": ["A"] * 100 + [7], "message": "m" * 9000,
               "frames": [{"line": 3, "function": "f"}, {"line": "3"}, "junk"], "category": 5, "extra": "x"}
