@@ -123,7 +123,8 @@ def grade_file(path: Path, plan: AssignmentPlan, **options) -> Report:
     try:
         submission = read_submission(path)
     except SubmissionError as error:
-        return unreadable_report(path.name, str(error), plan, options.get("lang", "ko"), options.get("visibility", "all"))
+        lang = options.get("lang", "ko")
+        return unreadable_report(path.name, error.said(lang), plan, lang, options.get("visibility", "all"))
     return grade(submission, plan, **options)
 
 

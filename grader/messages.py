@@ -157,6 +157,26 @@ MESSAGES: dict[str, Template] = {
         "ko": "함수 {function}()을(를) 찾을 수 없습니다{because}.",
         "en": "function {function}() not found{because}.",
     },
+    "file_too_large": {
+        "ko": "{name} 파일이 {size:,}바이트입니다. 제출 파일은 {limit:,}바이트까지입니다.",
+        "en": "{name} is {size:,} bytes; submissions are limited to {limit:,} bytes.",
+    },
+    "notebook_too_large": {
+        "ko": "{name} 파일이 {size:,}바이트입니다(최대 {limit:,}바이트). 셀 출력을 모두 지운 뒤 저장해서 다시 제출하세요.",
+        "en": "{name} is {size:,} bytes (at most {limit:,}): clear all the cells' outputs, save, and submit again.",
+    },
+    "notebook_code_too_large": {
+        "ko": "{name}의 코드 셀이 모두 합쳐 {limit:,}바이트를 넘습니다.",
+        "en": "the code cells of {name} hold more than {limit:,} bytes together.",
+    },
+    "not_text": {
+        "ko": "{name} 파일이 {encoding} 텍스트가 아닙니다({byte}번째 바이트). UTF-8로 저장해서 다시 제출하세요.",
+        "en": "{name} is not {encoding} text (byte {byte}): save it as UTF-8 and submit again.",
+    },
+    "not_notebook": {
+        "ko": "{name}은(는) 읽을 수 있는 Jupyter 노트북이 아닙니다: {detail}",
+        "en": "{name} is not a readable Jupyter notebook: {detail}",
+    },
     "unreadable": {
         "ko": "제출 파일을 읽을 수 없어 채점하지 못했습니다: {problem}",
         "en": "the submission could not be read, so nothing was graded: {problem}",

@@ -17,7 +17,10 @@ from pathlib import Path
 
 from .sandbox import request
 
-MAX_SUBMISSION_BYTES = 2 * 1024 * 1024
+MAX_SUBMISSION_BYTES = 2 * 1024 * 1024  # of code: a .py file, or a notebook's code cells together
+# A notebook also carries its outputs (plots are base64 images): the file may
+# be larger, as long as its code fits the limit above.
+MAX_NOTEBOOK_BYTES = 32 * 1024 * 1024
 # A file that does not compile is split into its top-level statements, each
 # kept if it compiles alone; past this many, the file is refused as a whole.
 MAX_SALVAGED_PIECES = 5000
@@ -31,7 +34,18 @@ _PYTHON_BODY_CELL_MAGICS = {"time", "timeit", "capture", "prun"}
 
 
 class SubmissionError(Exception):
-    """The file cannot be read as a submission at all."""
+    """The file cannot be read as a submission at all. ``key`` and ``facts``
+    word it in the student's language (see messages.py); the exception's own
+    text is the English one."""
+
+    def __init__(self, text: str, key: str = "", **facts) -> None:
+        super().__init__(text)
+        self.key, self.facts = key, facts
+
+    def said(self, lang: str) -> str:
+        from .messages import say
+
+        return say(self.key, lang, **self.facts) if self.key else str(self)
 
 
 @dataclass
@@ -87,8 +101,13 @@ def read_submission(path: Path) -> Submission:
         size = path.stat().st_size
     except OSError as error:
         raise SubmissionError(f"cannot read {path}: {error.strerror or error}") from error
-    if size > MAX_SUBMISSION_BYTES:
-        raise SubmissionError(f"{path.name} is {size} bytes; submissions are limited to {MAX_SUBMISSION_BYTES} bytes")
+    notebook = path.suffix == ".ipynb"
+    limit = MAX_NOTEBOOK_BYTES if notebook else MAX_SUBMISSION_BYTES
+    if size > limit:
+        key = "notebook_too_large" if notebook else "file_too_large"
+        raise SubmissionError(f"{path.name} is {size} bytes; submissions are limited to {limit} bytes"
+                              + (" (clear the cells' outputs)" if notebook else ""), key, name=path.name, size=size,
+                              limit=limit)
     data = path.read_bytes()
     if path.suffix == ".ipynb":
         return from_notebook(data, path.name)
@@ -109,7 +128,8 @@ def _decode(data: bytes, name: str) -> str:
         return data.decode("utf-8-sig" if utf8 else encoding)
     except UnicodeDecodeError as error:
         raise SubmissionError(f"{name} is not {'UTF-8' if utf8 else encoding} text (byte {error.start}): "
-                              f"save it as UTF-8") from error
+                              f"save it as UTF-8", "not_text", name=name, encoding="UTF-8" if utf8 else encoding,
+                              byte=error.start) from error
     except LookupError as error:
         raise SubmissionError(f"{name}: unknown encoding {encoding}") from error
 
@@ -126,11 +146,13 @@ def from_notebook(data: bytes | str, name: str = "submission.ipynb") -> Submissi
     try:
         notebook = nbformat.reads(data.decode("utf-8-sig") if isinstance(data, bytes) else data, as_version=4)
     except Exception as error:  # nbformat raises many kinds for broken JSON / schema
-        raise SubmissionError(f"{name} is not a readable Jupyter notebook: {type(error).__name__}: {error}") from error
+        detail = f"{type(error).__name__}: {error}"
+        raise SubmissionError(f"{name} is not a readable Jupyter notebook: {detail}", "not_notebook", name=name,
+                              detail=detail[:300]) from error
     units: list[Unit] = []
     errors: list[SyntaxProblem] = []
     cell_starts: list[int] = []
-    offset = flags = 0
+    offset = flags = code_bytes = 0
     code_cells = [cell for cell in notebook.cells if cell.get("cell_type") == "code"]
     for number, cell in enumerate(code_cells, start=1):
         source = cell.get("source", "")
@@ -138,6 +160,10 @@ def from_notebook(data: bytes | str, name: str = "submission.ipynb") -> Submissi
             source = "".join(part for part in source if isinstance(part, str))
         if not isinstance(source, str):
             raise SubmissionError(f"{name}: code cell {number} has no readable source")
+        code_bytes += len(source.encode("utf-8", "surrogatepass"))
+        if code_bytes > MAX_SUBMISSION_BYTES:
+            raise SubmissionError(f"{name}: its code cells hold more than {MAX_SUBMISSION_BYTES} bytes",
+                                  "notebook_code_too_large", name=name, limit=MAX_SUBMISSION_BYTES)
         source = strip_magics(source.replace("\r\n", "\n"))
         cell_starts.append(offset)
         cell_units, cell_errors, flags = _compilable_units(source, offset, number, flags)

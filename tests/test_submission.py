@@ -9,6 +9,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from grader.submission import (
+    MAX_NOTEBOOK_BYTES,
     MAX_SUBMISSION_BYTES,
     SubmissionError,
     from_notebook,
@@ -322,6 +323,29 @@ def test_read_too_large_file(tmp_path):
         read_submission(path)
 
 
+def test_a_notebook_may_be_large_with_outputs_as_long_as_its_code_fits(tmp_path):
+    """Saved plots make notebooks megabytes long; only their code counts toward the limit."""
+    book = new_notebook()
+    cell = new_code_cell("def f():\n    return 3")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo" + "A" * 3_000_000})]
+    book.cells = [cell]
+    path = tmp_path / "plots.ipynb"
+    path.write_text(nbformat.writes(book))
+    assert path.stat().st_size > MAX_SUBMISSION_BYTES
+    assert namespace_of(read_submission(path))["f"]() == 3
+
+    book.cells = [new_code_cell("#" * (MAX_SUBMISSION_BYTES // 2)), new_code_cell("#" * (MAX_SUBMISSION_BYTES // 2 + 1))]
+    path.write_text(nbformat.writes(book))
+    with pytest.raises(SubmissionError) as refused:
+        read_submission(path)
+    assert "코드 셀이 모두 합쳐" in refused.value.said("ko")
+
+    path.write_bytes(b" " * (MAX_NOTEBOOK_BYTES + 1))
+    with pytest.raises(SubmissionError) as refused:
+        read_submission(path)
+    assert "셀 출력을 모두 지운 뒤" in refused.value.said("ko") and "clear all the cells' outputs" in refused.value.said("en")
+
+
 def test_read_file_at_the_size_limit(tmp_path):
     path = tmp_path / "edge.py"
     path.write_bytes(b"#" * MAX_SUBMISSION_BYTES)
@@ -331,8 +355,9 @@ def test_read_file_at_the_size_limit(tmp_path):
 def test_read_non_utf8_file(tmp_path):
     path = tmp_path / "latin.py"
     path.write_bytes(b"x = 'caf\xe9'\n")
-    with pytest.raises(SubmissionError, match="not UTF-8"):
+    with pytest.raises(SubmissionError, match="not UTF-8") as refused:
         read_submission(path)
+    assert refused.value.said("ko") == "latin.py 파일이 UTF-8 텍스트가 아닙니다(8번째 바이트). UTF-8로 저장해서 다시 제출하세요."
 
 
 def test_a_declared_source_encoding_is_read_as_python_reads_it(tmp_path):
