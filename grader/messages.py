@@ -123,13 +123,13 @@ MESSAGES: dict[str, Template] = {
         "ko": "# {title}\n\n각 폴더에 문제 설명(statement.ko.md)과 시작 코드(starter.py)가 있습니다. "
               "모든 함수를 한 파일(.py 또는 .ipynb)에 작성한 뒤 공개 테스트로 스스로 확인하세요:\n\n"
               "```sh\ngrader check my_solutions.py -a {folder}\n```\n\n"
-              "제출 코드는 파이썬 표준 라이브러리와 numpy만 쓸 수 있습니다(scipy, torch 등은 채점 환경에 없습니다). "
+              "제출 코드는 파이썬 {python} 표준 라이브러리와 numpy {numpy}만 쓸 수 있습니다(scipy, torch 등은 채점 환경에 없습니다). "
               "채점에는 여기 없는 숨은 테스트도 쓰입니다.\n\n| 문제 | 함수 | 배점 |\n|---|---|---|\n{rows}\n",
         "en": "# {title}\n\nEach folder holds a statement (statement.en.md) and starter code (starter.py). "
               "Write every function in one file (.py or .ipynb), then check it against the public tests:\n\n"
               "```sh\ngrader check my_solutions.py -a {folder} --lang en\n```\n\n"
-              "Submissions may use only Python's standard library and numpy (scipy, torch and the like are not "
-              "there where code is graded). Grading also uses hidden tests that are not in this release.\n\n"
+              "Submissions may use only Python {python}'s standard library and numpy {numpy} (scipy, torch and the "
+              "like are not there where code is graded). Grading also uses hidden tests that are not in this release.\n\n"
               "| exercise | function | points |\n|---|---|---|\n{rows}\n",
     },
     "module_not_available": {

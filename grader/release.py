@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import base64
 import json
+import sys
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from .catalog import Course
 from .catalog.cases import Case
@@ -22,6 +25,8 @@ from .messages import say
 from .sandbox import protocol
 
 RELEASE_FILE = "release.json"
+# What graded code runs on (the sandbox runtime is built from the grader's own; see scripts/setup.sh).
+PYTHON = "{}.{}".format(*sys.version_info[:2])
 FORMAT = 1
 
 
@@ -44,7 +49,8 @@ def write_release(course: Course, assignment_id: str, directory: Path) -> Path:
         rows = "\n".join(f"| {exercise.id} ({exercise.title.get(lang)}) | `{exercise.function}` | {exercise.points:g} |"
                          for exercise in plan.exercises)
         (directory / f"README.{lang}.md").write_text(
-            say("release_readme", lang, title=plan.title.get(lang), folder=directory.name, rows=rows), encoding="utf-8")
+            say("release_readme", lang, title=plan.title.get(lang), folder=directory.name, rows=rows,
+                python=PYTHON, numpy=np.__version__), encoding="utf-8")
     data = {"format": FORMAT, "id": plan.id, "title": plan.title.model_dump(), "exercises": exercises}
     path = directory / RELEASE_FILE
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
