@@ -9,6 +9,7 @@ each failure.
 from __future__ import annotations
 
 import ast
+import re
 import time
 from dataclasses import dataclass, field
 from functools import cache
@@ -193,7 +194,8 @@ def _cases(runs: list[_ExerciseRun], visibility: str) -> list[tuple[_ExerciseRun
 def _report(plan: AssignmentPlan, runs: list[_ExerciseRun], child: _Child, submission: Submission, lang: str,
             visibility: str, sandbox_name: str, started: float) -> Report:
     results = [_exercise_result(run, child) for run in runs]
-    problems = [f"syntax error ({problem.where()}): {inert(problem.message)}" for problem in submission.syntax_errors]
+    problems = [say("syntax_error", lang, where=problem.where(lang), message=inert(problem.message))
+                for problem in submission.syntax_errors]
     problems += [_load_problem(error, submission, lang) for error in child.load_errors]
     if child.load_failure is not None:
         problems.append(_load_failure_message(child.load_failure, lang))
@@ -298,7 +300,7 @@ def _exercise_result(run: _ExerciseRun, child: _Child) -> ExerciseResult:
 def _not_run(planned: PlannedCase, run: _ExerciseRun, child: _Child) -> TestResult:
     case, exercise, lang = planned.case, run.exercise, run.context.lang
     if run.missing:
-        because = _missing_because(child, run.context.submission, lang)
+        because = _missing_because(child, run.context.submission, exercise.function, lang)
         message, status, reason = say("missing_function", lang, function=exercise.function, because=because), "failed", "missing_function"
     elif run.stopped == "timeout":
         message, status, reason = say("not_run_after_timeout", lang), "timeout", "not_run"
@@ -324,14 +326,25 @@ def _load_failure_message(failure: Outcome, lang: str) -> str:
     return say("crashed", lang, detail=say("while_loading", lang, detail=inert(failure.detail, 200)))
 
 
-def _missing_because(child: _Child, submission: Submission, lang: str) -> str:
-    if submission.syntax_errors:
+def _missing_because(child: _Child, submission: Submission, function: str, lang: str) -> str:
+    """Why ``function`` may be missing: the error that kept its definition
+    from running (it compiled, so something at load stopped it), else the
+    syntax errors (it may be in a piece that did not compile)."""
+    compiled = _defines(submission, function)
+    if submission.syntax_errors and not (compiled and child.load_errors):
         return say("because_syntax", lang, errors="; ".join(
-            f"{problem.where()}: {inert(problem.message, 100)}" for problem in submission.syntax_errors[:3]))
+            f"{problem.where(lang)}: {inert(problem.message, 100)}" for problem in submission.syntax_errors[:3]))
     if child.load_errors:
         return say("because_load", lang, errors="; ".join(
             _load_problem(error, submission, lang) for error in child.load_errors[:3]))
     return ""
+
+
+def _defines(submission: Submission, function: str) -> bool:
+    """Whether code that compiled defines ``function`` (a def, or an assignment at the start of a line)."""
+    pattern = re.compile(rf"^[ \t]*(?:(?:async[ \t]+)?def[ \t]+{re.escape(function)}\b|{re.escape(function)}[ \t]*[:=])",
+                         re.MULTILINE)
+    return any(pattern.search(unit.source) for unit in submission.units)
 
 
 def _load_problem(error: dict, submission: Submission, lang: str) -> str:

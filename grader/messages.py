@@ -189,7 +189,10 @@ MESSAGES: dict[str, Template] = {
     "likely_mistake": {"ko": "흔한 실수와 같은 답입니다: {mistake}", "en": "This matches a known mistake: {mistake}"},
     "printed": {"ko": "함수가 출력한 내용: {output}", "en": "Your function printed: {output}"},
     "at_line": {"ko": " ({line}번째 줄)", "en": " (line {line})"},
-    "at_cell_line": {"ko": " (셀 {cell}, {line}번째 줄)", "en": " (cell {cell}, line {line})"},
+    "at_cell_line": {"ko": " (코드 셀 {cell}, {line}번째 줄)", "en": " (code cell {cell}, line {line})"},
+    "line": {"ko": "{line}번째 줄", "en": "line {line}"},
+    "code_cell_line": {"ko": "코드 셀 {cell}, {line}번째 줄", "en": "code cell {cell}, line {line}"},
+    "syntax_error": {"ko": "문법 오류 ({where}): {message}", "en": "syntax error ({where}): {message}"},
     "because_syntax": {
         "ko": " — 제출 파일의 문법 오류 때문일 수 있습니다: {errors}",
         "en": " — possibly because of a syntax error in the submission: {errors}",

@@ -55,10 +55,12 @@ class SyntaxProblem:
     cell: int | None = None  # 1-based code-cell number, for notebooks
     cell_line: int | None = None
 
-    def where(self) -> str:
+    def where(self, lang: str = "en") -> str:
+        from .messages import say
+
         if self.cell is not None:
-            return f"cell {self.cell}, line {self.cell_line}"
-        return f"line {self.line}"
+            return say("code_cell_line", lang, cell=self.cell, line=self.cell_line)
+        return say("line", lang, line=self.line)
 
 
 @dataclass

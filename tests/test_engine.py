@@ -67,6 +67,22 @@ def test_missing_function_costs_only_its_exercise(course, full_plan):
     assert report.score == report.max_score - exercises["im2col"].max_score
 
 
+def test_a_missing_function_is_blamed_on_what_kept_its_definition_from_running(course, public_plan):
+    """A Colab export: `!pip` lines are syntax errors, but what lost im2col is
+    the decorator whose import failed; a definition that does not compile is
+    blamed on its syntax error."""
+    plan = single_exercise(public_plan, "im2col")
+    jitted = ("!pip install numba\ntry:\n    from numba import njit\nexcept ImportError as error:\n    pass\n\n"
+              "@njit\ndef im2col(x, filter_h, filter_w, stride=1, pad=0):\n    return x\n")
+    message = grade(from_python(jitted), plan, lang="en").exercises[0].tests[0].message
+    assert "im2col() not found" in message and "NameError (line 7): name 'njit' is not defined" in message
+    assert "syntax" not in message
+    broken = "import numpy as np\nprint(undefined)\n\ndef im2col(x, filter_h, filter_w, stride=1, pad=0:\n    return x\n"
+    message = grade(from_python(broken), plan, lang="en").exercises[0].tests[0].message
+    assert "possibly because of a syntax error in the submission: line 4" in message and "NameError" not in message
+    assert grade(from_python(broken), plan).problems[0].startswith("문법 오류 (4번째 줄): ")
+
+
 def test_syntax_error_in_one_function_costs_only_that_exercise(course, full_plan):
     broken = "def im2col(x, filter_h, filter_w, stride=1, pad=0):\n    return x[:\n"
     source = submission_source(course, {"im2col": None}) + "\n\n" + broken
@@ -253,7 +269,7 @@ def test_errors_point_at_the_students_cell_and_line(public_plan):
     ])
     plan = single_exercise(public_plan, "dense-param-count")
     test = grade(from_notebook(writes(book)), plan, lang="en").exercises[0].tests[0]
-    assert test.reason == "exception" and "(cell 2, line 3)" in test.message, test.message
+    assert test.reason == "exception" and "(code cell 2, line 3)" in test.message, test.message
 
     source = ("def broken(:\n    pass\n\n"
               "def dense_param_count(in_features, out_features, bias=True):\n"

@@ -245,7 +245,7 @@ def test_notebook_syntax_error_is_located_by_cell_and_line():
     problem = submission.syntax_errors[0]
     assert (problem.cell, problem.cell_line) == (2, 3)
     assert problem.line == 4
-    assert problem.where() == "cell 2, line 3"
+    assert problem.where() == "code cell 2, line 3" and problem.where("ko") == "코드 셀 2, 3번째 줄"
     namespace = namespace_of(submission)
     assert (namespace["x"], namespace["y"], namespace["z"]) == (1, 2, 3)
     assert "g" not in namespace
