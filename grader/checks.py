@@ -118,6 +118,9 @@ def _reordered(expected: tuple | list, got: tuple | list, check: CheckSpec) -> b
 
 def _compare_array(expected: np.ndarray, got: Any, check: CheckSpec, where: str, scalar: bool = False) -> Finding | None:
     if not scalar:
+        if isinstance(got, list | tuple) and _mixed_with_arrays(got):
+            # (out, cache) as in CS231n: wrapping it in np.array would not help.
+            return Finding("array_in_sequence", where, {"got_type": kind_of(got), "expected_type": "ndarray"})
         if isinstance(got, list | tuple) or (isinstance(got, Unsupported) and got.type_name in ("list", "tuple")):
             return Finding("list_not_array", where, {"got_type": kind_of(got), "expected_type": "ndarray"})
         if not isinstance(got, np.ndarray):
@@ -156,6 +159,12 @@ def _compare_array(expected: np.ndarray, got: Any, check: CheckSpec, where: str,
     return Finding("wrong_values", where, facts, values={
         "index": first, "got": got_float[first].item(), "expected": expected_float[first].item(),
     })
+
+
+def _mixed_with_arrays(items: list | tuple) -> bool:
+    """Arrays among other things, or of several shapes: not one array's rows."""
+    arrays = [item for item in items if isinstance(item, np.ndarray)]
+    return bool(arrays) and (len(arrays) < len(items) or len({array.shape for array in arrays}) > 1)
 
 
 def _check_dtype(expected: np.ndarray, got: np.ndarray, check: CheckSpec, where: str) -> Finding | None:

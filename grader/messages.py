@@ -14,15 +14,19 @@ MESSAGES: dict[str, Template] = {
     "passed": {"ko": "통과", "en": "passed"},
     "int_as_float": {
         "ko": "{where}{got_type} 값을 반환했지만 int가 필요합니다 (예: 3.0 대신 3). 나눗셈은 // 로 하거나 int()로 바꾸세요.",
-        "en": "{where}returned a {got_type} but an int is expected (3, not 3.0). Use // or convert with int().",
+        "en": "{where}returned a value of type {got_type} but an int is expected (3, not 3.0). Use // or convert with int().",
     },
     "wrong_type": {
         "ko": "{where}반환 타입이 {got_type}이지만 {expected_type}이(가) 필요합니다.",
-        "en": "{where}returned a {got_type}, expected a {expected_type}.",
+        "en": "{where}returned a value of type {got_type}; expected type: {expected_type}.",
     },
     "list_not_array": {
         "ko": "{where}{got_type}을(를) 반환했지만 numpy ndarray가 필요합니다. np.array(...)로 감싸세요.",
-        "en": "{where}returned a {got_type}, expected a numpy ndarray: wrap it with np.array(...).",
+        "en": "{where}returned a value of type {got_type}; a numpy ndarray is expected: wrap it with np.array(...).",
+    },
+    "array_in_sequence": {
+        "ko": "{where}배열이 든 {got_type}을(를) 반환했지만 배열 하나만 반환해야 합니다(예: (out, cache)가 아니라 out).",
+        "en": "{where}returned a value of type {got_type} holding an array, but the array alone is expected (out, not (out, cache)).",
     },
     "wrong_order": {
         "ko": "{where}필요한 값이 모두 있지만 순서가 다릅니다: ({expected_order}) 순서로 반환하세요.",

@@ -174,6 +174,16 @@ def test_list_instead_of_array_is_list_not_array():
     assert finding.facts == {"got_type": "list", "expected_type": "ndarray"}
 
 
+def test_an_array_returned_with_other_things_is_told_to_come_alone():
+    """CS231n's forward returns (out, cache): np.array(...) around it is no fix."""
+    out = np.ones((1, 2, 2, 2))
+    for got in [(out, Unsupported("dict")), (out, (out, np.ones(3), 1)), [out, np.ones(2)]]:
+        finding = compare(out, got, CLOSE)
+        assert finding.reason == "array_in_sequence" and finding.facts["expected_type"] == "ndarray"
+    rows = [np.ones(2), np.zeros(2)]  # an array's rows: np.array(rows) is the answer
+    assert compare(np.array(rows), rows, CLOSE).reason == "list_not_array"
+
+
 def test_scalar_instead_of_array_is_wrong_type():
     finding = compare(np.array([1.0]), 1.0, CLOSE)
     assert finding.reason == "wrong_type"

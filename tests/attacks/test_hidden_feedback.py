@@ -385,7 +385,7 @@ CHANNELS: dict[str, Channel] = {
                 return np.zeros(1)
             return np.zeros(out.shape, dtype="V%d" % (2 + int(abs(float(x.flat[0])) * 1e6) % 90))
         '''),
-        lambda p: [f"dtype |V{_text_length(p)},"],
+        lambda p: [f"dtype |V{_text_length(p)};"],
         _unless_raising("wrong_type"),
         _detail_unless_raising(lambda p: say("wrong_type", "en", where="", got_type="object", expected_type="ndarray")),
     ),
