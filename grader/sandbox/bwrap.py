@@ -236,6 +236,10 @@ class Zygote:
         exit_code, signal_number = reply.get("exit"), reply.get("signal")
         self._last_status = (exit_code if type(exit_code) is int else None,
                              signal_number if type(signal_number) is int else None)
+        if reply.get("scratch_clean") is not True:
+            # What the run left could reach the next one: this zygote is done
+            # (the pool starts a fresh one), the run's status stands.
+            self.close()
         return self._last_status
 
     def close(self) -> None:

@@ -33,6 +33,7 @@ import seccomp_filter  # type: ignore[import-not-found]
 
 PR_SET_DUMPABLE = 4
 SCRATCH_ROOTS = ("/tmp", "/dev/shm")
+SCRATCH_MODE = 0o1777  # as bwrap made them (--perms 1777)
 WORKDIR = "/tmp/work"
 INSTALL_SECCOMP = None  # the compiled filter's installer, made once, called in every child
 
@@ -139,16 +140,25 @@ def _reap(last_child: int | None) -> tuple[int | None, int | None]:
                 exit_code = os.WEXITSTATUS(status)
 
 
-def _wipe_scratch() -> None:
+def _wipe_scratch() -> bool:
     """Nothing a submission wrote survives it, whatever it left: unreadable
-    folders, nesting deeper than any recursion or path limit, odd names."""
+    folders, nesting deeper than any recursion or path limit, odd names, a
+    scratch root it made unreadable (it owns the tmpfs roots). Whether the
+    scratch is verifiably empty again: a zygote that cannot say so is replaced."""
+    clean = True
     for root in SCRATCH_ROOTS:
         try:
+            os.chmod(root, SCRATCH_MODE)
             _empty(root)
+            clean = clean and not os.listdir(root)
         except OSError:
-            pass
+            clean = False
     os.chdir("/")
-    os.mkdir(WORKDIR, 0o700)
+    try:
+        os.mkdir(WORKDIR, 0o700)
+    except OSError:
+        clean = False
+    return clean
 
 
 def _empty(root: str) -> None:
@@ -228,8 +238,8 @@ def main() -> None:
             _kill_everything_else()
             exit_code, signal_number = _reap(child)
             child = None
-            _wipe_scratch()
-            _send(control, {"op": "clean", "exit": exit_code, "signal": signal_number})
+            clean = _wipe_scratch()
+            _send(control, {"op": "clean", "exit": exit_code, "signal": signal_number, "scratch_clean": clean})
         else:
             for fd in fds:
                 os.close(fd)

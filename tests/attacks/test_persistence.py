@@ -360,6 +360,43 @@ def test_the_zygote_survives_what_a_submission_leaves_in_tmp(trap, private_sandb
 
 
 
+STASH_AND_LOCK = """
+import os
+
+def probe():
+    import json
+    found = {}
+    for root in ("/tmp", "/dev/shm"):
+        try:
+            os.chmod(root, 0o1777)
+            found[root] = sorted(os.listdir(root))
+        except OSError as error:
+            found[root] = str(error)
+    for root in ("/tmp", "/dev/shm"):
+        try:
+            with open(root + "/.stash", "w") as handle:
+                handle.write("hidden inputs")
+            if root == "/tmp":
+                os.chdir("/")
+                os.rmdir("/tmp/work")
+            os.chmod(root, 0o300)  # the zygote may no longer list what it must delete
+        except OSError:
+            pass
+    return json.dumps(found)
+"""
+
+
+def test_a_scratch_root_made_unreadable_is_still_wiped_by_the_same_zygote(private_sandbox):
+    """The child owns the tmpfs roots: it can take their read permission away
+    and keep a file there for the next submission (hidden inputs, say)."""
+    before = zygote_pids()
+    first = probe_json(private_sandbox, STASH_AND_LOCK)
+    second = probe_json(private_sandbox, STASH_AND_LOCK)
+    assert first == second == {"/tmp": ["work"], "/dev/shm": []}, (first, second)
+    assert zygote_pids() == before
+    assert_only_zygotes_left()
+
+
 def test_a_zygote_too_slow_to_clean_up_is_replaced_not_fatal(private_sandbox, course, full_plan):
     """A submission leaves a huge number of files: the clean-up outlasts the
     control timeout (15 s in production, shortened here), so the next
