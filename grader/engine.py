@@ -262,7 +262,7 @@ def _record(run: _ExerciseRun, index: int, outcome: Outcome, child: _Child, defe
         run.tests[index] = _load_failed(planned, child.load_failure, run.context.lang)
         return
     if deferred is None:
-        run.tests[index] = judge(planned, outcome, run.context)
+        run.tests[index] = _judged(planned, outcome, run.context)
     else:
         run.tests[index] = _PENDING
         deferred.append((run, index, outcome))
@@ -272,9 +272,20 @@ def _record(run: _ExerciseRun, index: int, outcome: Outcome, child: _Child, defe
         run.stopped = "budget"
 
 
+def _judged(planned: PlannedCase, outcome: Outcome, context: Context) -> TestResult:
+    """The verdict; should judging itself fail on what the child sent (a grader
+    bug some odd value reached), the case fails as a protocol error, and the
+    rest of the submission is graded as usual."""
+    try:
+        return judge(planned, outcome, context)
+    except Exception as error:  # noqa: BLE001 - never a pass, never the whole grade lost
+        return judge(planned, Outcome("protocol_error", detail=f"unjudgeable answer ({type(error).__name__})",
+                                      seconds=outcome.seconds), context)
+
+
 def _judge_all(deferred: list) -> None:
     for run, index, outcome in deferred:
-        run.tests[index] = judge(run.exercise.cases[index], outcome, run.context)
+        run.tests[index] = _judged(run.exercise.cases[index], outcome, run.context)
     deferred.clear()
 
 

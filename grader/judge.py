@@ -189,16 +189,20 @@ def finding_message(finding: checks.Finding, public: bool, lang: str) -> str:
 
 
 def _show(value, trusted: bool):
+    """A finding's fact as shown: a type or dtype name the student's code made
+    up is "object" for a hidden case, and made inert for a public one."""
     if not trusted and isinstance(value, str) and value not in _KNOWN_TYPES and not _is_plain_dtype(value):
         return "object"
-    return value if isinstance(value, (int, float, str)) else str(value)
+    return value if isinstance(value, (int, float)) else inert(str(value), 200)
 
 
 def _is_plain_dtype(text: str) -> bool:
     """A numeric dtype name such as float64 (text dtypes carry a length the student picks)."""
+    if not text.isalnum():
+        return False
     try:
-        return np.dtype(text).kind in "biufc" and text.isalnum()
-    except TypeError:
+        return np.dtype(text).kind in "biufc"
+    except Exception:  # noqa: BLE001 - numpy's parser raises many kinds for odd names
         return False
 
 

@@ -331,3 +331,22 @@ def test_an_input_changed_by_numpy_in_place_routines_is_a_modified_input_not_a_c
         exercise = grade(from_python(source), single_exercise(full_plan, "maxpool2d-forward"), lang="en").exercises[0]
         reasons = {test.reason for test in exercise.tests}
         assert "modified_input" in reasons and reasons <= {"modified_input", "passed"}, (mutation, reasons)
+
+
+def test_a_case_the_judge_cannot_judge_fails_alone_and_the_report_is_made(course, public_plan, monkeypatch):
+    """Whatever odd value reaches a bug in judging, the grader does not lose the report."""
+    from grader import engine
+
+    real = engine.judge
+
+    def fragile(planned, outcome, context):
+        if outcome.kind == "returned" and context.exercise.id == "im2col":
+            raise SyntaxError("numpy could not parse a name")
+        return real(planned, outcome, context)
+
+    monkeypatch.setattr(engine, "judge", fragile)
+    report = grade(from_python(submission_source(course)), public_plan, lang="en", visibility="public")
+    exercises = _by_id(report)
+    assert {test.reason for test in exercises["im2col"].tests} == {"protocol_error"}
+    assert all(test.status != "passed" for test in exercises["im2col"].tests)
+    assert report.score == report.max_score - exercises["im2col"].max_score
