@@ -261,7 +261,7 @@ def _record(run: _ExerciseRun, index: int, outcome: Outcome, child: _Child, defe
     if child.load_failure is not None:
         run.tests[index] = _load_failed(planned, child.load_failure, run.context.lang)
         return
-    if deferred is None:
+    if deferred is None or _held_bytes(outcome.value) + _held_bytes(outcome.watched) > MAX_DEFERRED_BYTES:
         run.tests[index] = _judged(planned, outcome, run.context)
     else:
         run.tests[index] = _PENDING
@@ -270,6 +270,19 @@ def _record(run: _ExerciseRun, index: int, outcome: Outcome, child: _Child, defe
         run.stopped = "timeout"
     elif run.spent > exercise.limits.total_seconds:
         run.stopped = "budget"
+
+
+# A deferred outcome keeps its reply's buffer alive until judged: a large one
+# is judged at once (25 public replies of 256 MiB would otherwise pile up).
+MAX_DEFERRED_BYTES = 1 << 20
+
+
+def _held_bytes(value) -> int:
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    if isinstance(value, (tuple, list)):
+        return sum(_held_bytes(item) for item in value)
+    return 0
 
 
 def _judged(planned: PlannedCase, outcome: Outcome, context: Context) -> TestResult:

@@ -350,3 +350,21 @@ def test_a_case_the_judge_cannot_judge_fails_alone_and_the_report_is_made(course
     assert {test.reason for test in exercises["im2col"].tests} == {"protocol_error"}
     assert all(test.status != "passed" for test in exercises["im2col"].tests)
     assert report.score == report.max_score - exercises["im2col"].max_score
+
+
+def test_large_public_answers_are_not_all_held_until_the_hidden_phase(course, public_plan):
+    """Public outcomes are judged while the hidden cases run; an outcome holding
+    much data is judged at once instead (its reply's buffer is freed)."""
+    import tracemalloc
+
+    source = "import numpy as np\n\n" + "".join(
+        f"def {exercise.function}(*args, **kwargs):\n    return np.ones(1 << 19)\n\n\n" for exercise in public_plan.exercises)
+    count = sum(len(exercise.cases) for exercise in public_plan.exercises)
+    tracemalloc.start()
+    try:
+        report = grade(from_python(source), public_plan, lang="en", visibility="public")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert report.score == 0 and count * 4 > 60  # 4 MiB answers: over 60 MiB if all were held
+    assert peak < 30 * 2**20, f"{peak / 2**20:.0f} MiB held at once"

@@ -70,3 +70,22 @@ def test_anything_else_is_a_protocol_error(header):
 def test_a_value_too_large_to_send_is_a_protocol_error_outcome():
     outcome = reply.decode(_payload({"kind": "unsendable", "reason": "big"}), 0.1, 1024)
     assert outcome.kind == "protocol_error" and "too large" in outcome.detail
+
+
+def test_a_loaded_reply_keeps_no_more_errors_than_the_runner_notes():
+    header = {"kind": "loaded", "errors": [{}] * 10_000}
+    assert len(reply.decode(_payload(header), 0.1, 4096).errors) == reply.MAX_LOAD_ERRORS
+
+
+def test_a_blob_referred_to_by_many_nodes_is_a_protocol_error():
+    """One large blob behind many nodes would be copied once per node in the parent."""
+    blobs: list = []
+    node = protocol.encode_value(np.bytes_(b"A" * 4096), blobs)
+    header = {"kind": "returned", "value": {"t": "list", "items": [node] * 100}, "watched": []}
+    with pytest.raises(protocol.ProtocolError, match="twice"):
+        reply.decode(_payload(header, blobs), 0.1, 4096)
+    header = {"kind": "returned", "value": node, "watched": [node]}
+    with pytest.raises(protocol.ProtocolError, match="twice"):
+        reply.decode(_payload(header, blobs), 0.1, 4096)
+    header = {"kind": "returned", "value": {"t": "list", "items": [node]}, "watched": []}
+    assert reply.decode(_payload(header, blobs), 0.1, 4096).value == [np.bytes_(b"A" * 4096)]

@@ -276,6 +276,24 @@ _DECODERS = {
 }
 
 
+class SingleUse:
+    """A reply's blobs, each to be read once. The child writes one blob per
+    array node; a tree pointing many nodes at one large blob would make the
+    parent copy it once per node (a 4 MiB reply becoming GiBs)."""
+
+    def __init__(self, blobs: list) -> None:
+        self._blobs, self._used = blobs, set()
+
+    def __len__(self) -> int:
+        return len(self._blobs)
+
+    def __getitem__(self, index: int):
+        if index in self._used:
+            raise ProtocolError("a blob is referred to twice")
+        self._used.add(index)
+        return self._blobs[index]
+
+
 def _typed(value: Any, kind: type) -> Any:
     if type(value) is not kind:
         raise ProtocolError(f"expected {kind.__name__} in message")

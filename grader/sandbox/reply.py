@@ -12,6 +12,8 @@ from typing import Any
 
 from . import compact, protocol
 
+MAX_LOAD_ERRORS = 50  # as many as the runner notes: more are the child's invention
+
 
 @dataclass
 class Outcome:
@@ -39,6 +41,7 @@ def decode(payload, elapsed: float, output_limit: int) -> Outcome:
         return Outcome("returned", value, [protocol.UNCHANGED] * unchanged, None, [], "", False, elapsed, "",
                        elapsed if reported is None else min(reported, 1e4))
     header, blobs = protocol.unpack(payload, protocol.MAX_HEADER_BYTES)
+    blobs = protocol.SingleUse(blobs)
     get = header.get
     kind = get("kind")
     output = get("output", "")
@@ -69,7 +72,7 @@ def decode(payload, elapsed: float, output_limit: int) -> Outcome:
         errors = get("errors")
         if type(errors) is not list:
             raise protocol.ProtocolError("malformed error list")
-        return Outcome("loaded", None, [], None, [clean_exception(error) for error in errors],
+        return Outcome("loaded", None, [], None, [clean_exception(error) for error in errors[:MAX_LOAD_ERRORS]],
                        output, truncated, elapsed, "", reported)
     if kind == "unsendable":
         return Outcome("protocol_error", None, [], None, [], output, truncated, elapsed,
