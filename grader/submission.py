@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import marshal
 import re
+import time
 import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,10 @@ MAX_NOTEBOOK_BYTES = 32 * 1024 * 1024
 # A file that does not compile is split into its top-level statements, each
 # kept if it compiles alone; past this many, the file is refused as a whole.
 MAX_SALVAGED_PIECES = 5000
+# Compiling broken code can be slow (unclosed brackets: ~1 µs a byte, each
+# piece compiled up to 8 times): what a file or notebook has not salvaged by
+# then stays one piece.
+SALVAGE_SECONDS = 2.0
 FILENAME = "submission.py"
 
 # `%magic`, `%%cell`, `!shell`, `x = !shell`, `x = %magic`, and `obj?` / `?obj` help lines.
@@ -138,7 +143,7 @@ def _decode(data: bytes, name: str) -> str:
 
 def from_python(source: str, name: str = FILENAME) -> Submission:
     source = source.replace("\r\n", "\n").replace("\x00", "")
-    units, errors, _ = _compilable_units(source, 0, None)
+    units, errors, _ = _compilable_units(source, 0, None, 0, time.monotonic() + SALVAGE_SECONDS)
     return Submission(name=name, kind="py", units=units, syntax_errors=errors)
 
 
@@ -155,6 +160,7 @@ def from_notebook(data: bytes | str, name: str = "submission.ipynb") -> Submissi
     errors: list[SyntaxProblem] = []
     cell_starts: list[int] = []
     offset = flags = code_bytes = 0
+    deadline = time.monotonic() + SALVAGE_SECONDS  # for the whole notebook
     code_cells = [cell for cell in notebook.cells if cell.get("cell_type") == "code"]
     for number, cell in enumerate(code_cells, start=1):
         source = cell.get("source", "")
@@ -168,7 +174,7 @@ def from_notebook(data: bytes | str, name: str = "submission.ipynb") -> Submissi
                                   "notebook_code_too_large", name=name, limit=MAX_SUBMISSION_BYTES)
         source = strip_magics(source.replace("\r\n", "\n"))
         cell_starts.append(offset)
-        cell_units, cell_errors, flags = _compilable_units(source, offset, number, flags)
+        cell_units, cell_errors, flags = _compilable_units(source, offset, number, flags, deadline)
         units.extend(cell_units)
         for problem in cell_errors:
             problem.cell, problem.cell_line = number, problem.line - offset
@@ -226,8 +232,8 @@ def _statement_starts(lines: list[str]) -> list[bool]:
     return starts
 
 
-def _compilable_units(source: str, offset: int, cell: int | None,
-                      flags: int = 0) -> tuple[list[Unit], list[SyntaxProblem], int]:
+def _compilable_units(source: str, offset: int, cell: int | None, flags: int,
+                      deadline: float) -> tuple[list[Unit], list[SyntaxProblem], int]:
     """The whole source as one unit if it compiles; otherwise the largest
     top-level pieces that do, and the syntax errors of those that do not.
     ``flags``: the future features of what came before; with those this
@@ -236,7 +242,7 @@ def _compilable_units(source: str, offset: int, cell: int | None,
     if error is None:
         return [Unit(source, offset, cell, code, unit_flags)], [], unit_flags
     units, problems = [], []
-    pieces = _salvage(source)
+    pieces = _salvage(source, deadline)
     if pieces is None:  # no student writes this many statements: the grader's time is not spent on it
         line, message = error
         return [], [SyntaxProblem(line=offset + line, message=message, cell=cell)], flags
@@ -274,7 +280,7 @@ def _compiled(source: str, offset: int, flags: int = 0) -> tuple[bytes | None, t
 _TOP_LEVEL_START = re.compile(r"^(?![\s#)\]}]|else\b|elif\b|except\b|finally\b|case\b)")
 
 
-def _salvage(source: str) -> list[tuple[int, str]] | None:
+def _salvage(source: str, deadline: float) -> list[tuple[int, str]] | None:
     """Split at the starts of top-level statements, then grow each piece over
     the following ones until it compiles (decorators, multi-line expressions);
     None past MAX_SALVAGED_PIECES statements.
@@ -289,23 +295,30 @@ def _salvage(source: str) -> list[tuple[int, str]] | None:
         return None
     begins = _statement_starts(lines)
     pieces: list[tuple[int, str]] = []
-    for start, end, text in _grown_pieces(lines, [index for index in column_zero if begins[index]], 0, len(lines)):
-        if _syntax_error(text) is None:
+    for start, end, text in _grown_pieces(lines, [index for index in column_zero if begins[index]], 0, len(lines),
+                                          deadline):
+        if time.monotonic() > deadline or _syntax_error(text) is None:
             pieces.append((start, text))
         else:
             inner = [index for index in column_zero if start < index < end]
-            pieces.extend((piece_start, piece) for piece_start, _, piece in _grown_pieces(lines, inner, start, end))
+            pieces.extend((piece_start, piece) for piece_start, _, piece in _grown_pieces(lines, inner, start, end,
+                                                                                        deadline))
     return pieces
 
 
-def _grown_pieces(lines: list[str], starts: list[int], first: int, last: int) -> list[tuple[int, int, str]]:
+def _grown_pieces(lines: list[str], starts: list[int], first: int, last: int,
+                  deadline: float) -> list[tuple[int, int, str]]:
     """Lines ``first``..``last`` cut at ``starts``, each piece grown over up to
-    seven following ones until it compiles: (start, end, text)."""
+    seven following ones until it compiles: (start, end, text). Past the
+    deadline, the rest is one piece."""
     starts = [index for index in starts if first < index < last]
     bounds = [first] + starts + [last]
     pieces = []
     index = 0
     while index < len(bounds) - 1:
+        if time.monotonic() > deadline:
+            pieces.append((bounds[index], last, "\n".join(lines[bounds[index]:last])))
+            break
         chosen = index + 1
         for end in range(index + 1, min(index + 8, len(bounds) - 1) + 1):
             if _syntax_error("\n".join(lines[bounds[index]:bounds[end]])) is None:

@@ -167,6 +167,19 @@ def test_a_string_that_never_closes_still_leaves_the_code_after_it():
     assert namespace["a"]() == 1 and namespace["b"]() == 2
 
 
+def test_salvage_stops_at_its_deadline_and_keeps_the_rest_as_one_piece(monkeypatch):
+    """Compiling broken code can cost ~1 µs a byte each time (2 MiB of unclosed
+    tuples took a minute): past SALVAGE_SECONDS the rest is not cut further."""
+    from grader import submission as reading
+
+    source = "def a():\n    return 1\n\ndef bad(:\n    pass\n\ndef b():\n    return 2\n"
+    assert {"a", "b"} <= set(namespace_of(from_python(source)))
+    monkeypatch.setattr(reading, "SALVAGE_SECONDS", 0.0)
+    late = from_python(source)
+    assert late.units == [] and len(late.syntax_errors) == 1
+    assert late.syntax_errors[0].line == 4
+
+
 # ------------------------------------------------------------- strip_magics
 
 
