@@ -1,9 +1,10 @@
 """The system-call filter every child runs under (libseccomp via pyseccomp).
 
 Default allow, with the calls that reach beyond the child denied with EPERM:
-debugging or reading other processes, changing their limits, namespaces and
-mounts, kernel keyrings, BPF, perf, userfaultfd, io_uring, IPC objects that
-would outlive the run, memory files, and every socket family but Unix (no
+debugging or reading other processes, changing their limits or scheduling,
+namespaces and mounts, kernel keyrings, BPF, perf, userfaultfd, io_uring, IPC
+objects that would outlive the run, memory files, locks, watches and page-cache
+control on the files every sandbox shares, and every socket family but Unix (no
 network at all, loopback included).
 """
 
@@ -36,7 +37,20 @@ DENIED = (
     # (8 MiB each, dozens per process): the child needs none, its inputs'
     # file comes from the grader.
     "memfd_create", "memfd_secret",
+    # Every sandbox sees the same read-only runtime files: locks on them, watches
+    # on them, and the page cache's state of them (evicted, loaded, probed
+    # without blocking) are state that another sandbox, or a later run, can
+    # read. Hidden inputs could travel that way to a public output.
+    "flock", "inotify_init", "inotify_init1", "inotify_add_watch", "fanotify_init", "fanotify_mark",
+    "fadvise64", "readahead", "mincore", "cachestat", "preadv2", "pwritev2",
+    "ioprio_set", "migrate_pages", "move_pages",
 )
+# fcntl commands that lock or lease a file, or watch a directory (dnotify).
+F_LOCKING = (5, 6, 7, 36, 37, 38, 1024, 1025, 1026)  # F_GETLK..F_SETLKW, F_OFD_*, F_SETLEASE, F_GETLEASE, F_NOTIFY
+MADV_COLD, MADV_PAGEOUT = 20, 21  # evict (shared) page cache pages
+# Scheduling calls whose first argument is a pid: the child's own (0) only. The
+# zygote is PID 1 here, and what its children inherit must stay as it started.
+SCHEDULING_BY_PID = ("sched_setscheduler", "sched_setparam", "sched_setattr", "sched_setaffinity")
 
 
 def available() -> bool:
@@ -99,6 +113,14 @@ def _rules():
             continue
     # Limits of other processes: prlimit64(pid != 0, ...). setrlimit() uses pid 0.
     rules.add_rule(deny, "prlimit64", seccomp.Arg(0, seccomp.NE, 0))
+    for name in SCHEDULING_BY_PID:
+        rules.add_rule(deny, name, seccomp.Arg(0, seccomp.NE, 0))
+    rules.add_rule(deny, "setpriority", seccomp.Arg(0, seccomp.NE, 0))  # a process group or a user
+    rules.add_rule(deny, "setpriority", seccomp.Arg(1, seccomp.NE, 0))  # another process
+    for command in F_LOCKING:
+        rules.add_rule(deny, "fcntl", seccomp.Arg(1, seccomp.EQ, command))
+    for advice in (MADV_COLD, MADV_PAGEOUT):
+        rules.add_rule(deny, "madvise", seccomp.Arg(2, seccomp.EQ, advice))
     rules.add_rule(seccomp.ERRNO(errno.EAFNOSUPPORT), "socket", seccomp.Arg(0, seccomp.NE, AF_UNIX))
     rules.add_rule(seccomp.ERRNO(errno.EAFNOSUPPORT), "socketpair", seccomp.Arg(0, seccomp.NE, AF_UNIX))
     # New namespaces through clone flags; clone3 hides its flags in memory, so

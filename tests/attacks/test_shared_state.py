@@ -1,0 +1,72 @@
+"""Channels through state every sandbox shares: the read-only runtime files
+(locks, watches, and the page cache: evicting, loading, probing without
+blocking) and the zygote's scheduling, which every later child inherits. A
+submission graded at the same time, or later, could read hidden inputs written
+there into a public output."""
+
+from __future__ import annotations
+
+from .helpers import assert_only_zygotes_left, needs_sandbox, probe_json
+
+pytestmark = needs_sandbox
+
+ATTEMPTS = '''
+import ctypes, errno, fcntl, json, mmap, os, struct
+
+def probe():
+    results = {}
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def attempt(name, action):
+        try:
+            action()
+            results[name] = "allowed"
+        except OSError as error:
+            results[name] = errno.errorcode.get(error.errno, str(error.errno))
+
+    def libc_call(function, *args):
+        if getattr(libc, function)(*args) == -1:
+            raise OSError(ctypes.get_errno(), function)
+
+    shared = os.open(os.__file__, os.O_RDONLY)
+    folder = os.open(os.path.dirname(os.__file__), os.O_RDONLY)
+    lock = struct.pack("hhqqi", fcntl.F_RDLCK, 0, 0, 1, 0)
+    attempt("flock", lambda: fcntl.flock(shared, fcntl.LOCK_SH | fcntl.LOCK_NB))
+    attempt("lockf", lambda: fcntl.lockf(shared, fcntl.LOCK_SH | fcntl.LOCK_NB, 1, 0))
+    attempt("F_GETLK", lambda: fcntl.fcntl(shared, fcntl.F_GETLK, lock))
+    attempt("F_OFD_SETLK", lambda: fcntl.fcntl(shared, 37, lock))
+    attempt("F_SETLEASE", lambda: fcntl.fcntl(shared, 1024, fcntl.F_RDLCK))
+    attempt("F_NOTIFY", lambda: fcntl.fcntl(folder, 1026, 1))
+    attempt("inotify_init1", lambda: libc_call("inotify_init1", 0))
+    attempt("fadvise_dontneed", lambda: os.posix_fadvise(shared, 0, 0, os.POSIX_FADV_DONTNEED))
+    attempt("fadvise_willneed", lambda: os.posix_fadvise(shared, 0, 0, os.POSIX_FADV_WILLNEED))
+    attempt("preadv2_nowait", lambda: os.preadv(shared, [bytearray(16)], 0, os.RWF_NOWAIT))
+    mapped = mmap.mmap(shared, 4096, access=mmap.ACCESS_COPY)
+    address = ctypes.addressof(ctypes.c_char.from_buffer(mapped))
+    attempt("madvise_pageout", lambda: libc_call("madvise", ctypes.c_void_p(address), ctypes.c_size_t(4096), 21))
+    attempt("madvise_cold", lambda: libc_call("madvise", ctypes.c_void_p(address), ctypes.c_size_t(4096), 20))
+    attempt("setpriority_zygote", lambda: os.setpriority(os.PRIO_PROCESS, 1, 19))
+    attempt("setpriority_user", lambda: os.setpriority(os.PRIO_USER, 0, 19))
+    attempt("setpriority_group", lambda: os.setpriority(os.PRIO_PGRP, 0, 19))
+    attempt("affinity_zygote", lambda: os.sched_setaffinity(1, {min(os.sched_getaffinity(0))}))
+    attempt("scheduler_zygote", lambda: os.sched_setscheduler(1, os.SCHED_IDLE, os.sched_param(0)))
+    attempt("param_zygote", lambda: os.sched_setparam(1, os.sched_param(0)))
+    # What the child may do to itself (numpy and the student's own code may).
+    attempt("own_affinity", lambda: os.sched_setaffinity(0, os.sched_getaffinity(0)))
+    attempt("own_nice", lambda: os.setpriority(os.PRIO_PROCESS, 0, 1))
+    attempt("madvise_dontneed", lambda: libc_call("madvise", ctypes.c_void_p(address), ctypes.c_size_t(4096), 4))
+    return json.dumps(results)
+'''
+
+OWN = ("own_affinity", "own_nice", "madvise_dontneed")
+
+
+def test_no_lock_watch_page_cache_control_or_zygote_scheduling_is_left_to_a_child(private_sandbox):
+    results = probe_json(private_sandbox, ATTEMPTS)
+    assert {name: result for name, result in results.items() if name not in OWN and result != "EPERM"} == {}
+    assert {name: results[name] for name in OWN} == dict.fromkeys(OWN, "allowed")
+    # The next child starts with the scheduling every child starts with.
+    again = probe_json(private_sandbox, "import json, os\n\ndef probe():\n    return json.dumps("
+                                        "[os.getpriority(os.PRIO_PROCESS, 0), os.sched_getscheduler(0)])\n")
+    assert again == [0, 0]
+    assert_only_zygotes_left()
