@@ -125,7 +125,10 @@ def _wrong_mutants(planned: PlannedCase, exercise: ExercisePlan) -> dict:
 def _raised(result, error: dict, public: bool, context: Context) -> TestResult:
     lang = context.lang
     frames = error.get("frames", [])
-    location = location_of(context.submission, frames[-1]["line"], lang) if frames else ""
+    line = frames[-1]["line"] if frames else 0
+    # A hidden case's line is the student's to choose: only a line where the file
+    # has a statement is named, so padding the file buys no room to encode inputs.
+    location = location_of(context.submission, line, lang) if public or context.submission.has_statement_at(line) else ""
     exc_type = _exception_name(error, public)
     category = error.get("category", "exception")
     if category == "memory":

@@ -13,6 +13,7 @@ import marshal
 import re
 import time
 import tokenize
+import types
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,6 +87,7 @@ class Submission:
     units: list[Unit]
     syntax_errors: list[SyntaxProblem] = field(default_factory=list)
     cell_starts: list[int] = field(default_factory=list)  # joined line where each cell begins
+    _statement_lines: set[int] | None = field(default=None, repr=False, compare=False)
 
     @property
     def line_count(self) -> int:
@@ -98,6 +100,19 @@ class Submission:
             return None, line
         cell = max((index for index, start in enumerate(self.cell_starts) if start < line), default=0)
         return cell + 1, line - self.cell_starts[cell]
+
+    def has_statement_at(self, line: int) -> bool:
+        """Whether a statement of the compiled code starts at joined-source ``line``."""
+        if self._statement_lines is None:
+            lines: set[int] = set()
+            for unit in self.units:
+                stack = [marshal.loads(unit.bytecode)] if unit.bytecode else []
+                while stack:
+                    code = stack.pop()
+                    lines.update(start for _, _, start in code.co_lines() if start is not None)
+                    stack.extend(item for item in code.co_consts if isinstance(item, types.CodeType))
+            self._statement_lines = lines
+        return line in self._statement_lines
 
     def wire_units(self) -> list[dict]:
         return [{"source": unit.source, "line_offset": unit.line_offset, "flags": unit.flags} for unit in self.units]

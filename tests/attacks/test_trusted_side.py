@@ -49,3 +49,45 @@ def test_a_type_name_with_terminal_escapes_or_a_lone_surrogate_is_shown_inert(sa
     report = grade(from_python(_named("x\ud800y")), plan, sandbox=sandbox, lang="en")
     assert "x\\xd800y" in report.exercises[0].tests[0].message
     json.loads(render_json(report))  # the report still serializes
+
+
+LINE_CHANNEL = '''import sys
+_runner = sys.modules.get("runner") if CLAIMED else None
+_calls = 0
+
+
+def dense_param_count(in_features, out_features, bias=True):
+    global _calls
+    _calls += 1
+    if _calls <= 2:
+        raise ValueError("a public case: its line is shown")
+    raise ValueError("a hidden case")
+
+
+if _runner is not None:
+    _describe = _runner.describe_exception
+
+    def _claiming(error, filename, loading=False):
+        described = _describe(error, filename, loading)
+        if "hidden" in str(error):
+            described["frames"] = [{"line": CLAIMED, "function": "dense_param_count"}]
+        return described
+
+    _runner.describe_exception = _claiming
+''' + "\n" * 2000
+
+
+def test_a_hidden_cases_line_is_named_only_where_the_file_has_a_statement(sandbox, full_plan):
+    """The line is the student's to choose; blank lines padding the file would
+    give each hidden case thousands of lines to encode its inputs in."""
+    def graded(claimed: int):
+        source = f"CLAIMED = {claimed}\n" + LINE_CHANNEL
+        tests = grade(from_python(source), single_exercise(full_plan, DENSE), sandbox=sandbox, lang="en").exercises[0].tests
+        public = {test.message for test in tests if test.visibility == "public"}
+        hidden = {test.message for test in tests if test.visibility == "hidden"}
+        return public, hidden
+
+    public, hidden = graded(1000)  # a blank line of the padding
+    assert public == {"raised ValueError (line 11): a public case: its line is shown"}
+    assert hidden == {"raised ValueError"}
+    assert graded(0)[1] == {"raised ValueError (line 12)"}  # the line it raised at, left as it was
