@@ -196,6 +196,7 @@ def _report(plan: AssignmentPlan, runs: list[_ExerciseRun], child: _Child, submi
     results = [_exercise_result(run, child) for run in runs]
     problems = [say("syntax_error", lang, where=problem.where(lang), message=inert(problem.message))
                 for problem in submission.syntax_errors]
+    problems += [say("cell_not_run", lang, cell=cell, magic=inert(magic, 40)) for cell, magic in submission.skipped_cells]
     problems += [_load_problem(error, submission, lang) for error in child.load_errors]
     if child.load_failure is not None:
         problems.append(_load_failure_message(child.load_failure, lang))

@@ -87,6 +87,8 @@ class Submission:
     units: list[Unit]
     syntax_errors: list[SyntaxProblem] = field(default_factory=list)
     cell_starts: list[int] = field(default_factory=list)  # joined line where each cell begins
+    # Code cells whose cell magic keeps them from running (%%writefile, %%bash): (number, magic).
+    skipped_cells: list[tuple[int, str]] = field(default_factory=list)
     _statement_lines: set[int] | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -175,6 +177,7 @@ def from_notebook(data: bytes | str, name: str = "submission.ipynb") -> Submissi
     errors: list[SyntaxProblem] = []
     cell_starts: list[int] = []
     offset = flags = code_bytes = 0
+    skipped: list[tuple[int, str]] = []
     deadline = time.monotonic() + SALVAGE_SECONDS  # for the whole notebook
     code_cells = [cell for cell in notebook.cells if cell.get("cell_type") == "code"]
     for number, cell in enumerate(code_cells, start=1):
@@ -187,7 +190,11 @@ def from_notebook(data: bytes | str, name: str = "submission.ipynb") -> Submissi
         if code_bytes > MAX_SUBMISSION_BYTES:
             raise SubmissionError(f"{name}: its code cells hold more than {MAX_SUBMISSION_BYTES} bytes",
                                   "notebook_code_too_large", name=name, limit=MAX_SUBMISSION_BYTES)
-        source = strip_magics(source.replace("\r\n", "\n"))
+        source = source.replace("\r\n", "\n")
+        magic = _cell_magic(source)
+        if magic is not None and magic not in _PYTHON_BODY_CELL_MAGICS:
+            skipped.append((number, magic))
+        source = strip_magics(source)
         cell_starts.append(offset)
         cell_units, cell_errors, flags = _compilable_units(source, offset, number, flags, deadline)
         units.extend(cell_units)
@@ -195,15 +202,23 @@ def from_notebook(data: bytes | str, name: str = "submission.ipynb") -> Submissi
             problem.cell, problem.cell_line = number, problem.line - offset
         errors.extend(cell_errors)
         offset += source.count("\n") + 1
-    return Submission(name=name, kind="ipynb", units=units, syntax_errors=errors, cell_starts=cell_starts)
+    return Submission(name=name, kind="ipynb", units=units, syntax_errors=errors, cell_starts=cell_starts,
+                      skipped_cells=skipped)
+
+
+def _cell_magic(source: str) -> str | None:
+    """The name of a cell's ``%%magic``, if its first line is one."""
+    first = source.split("\n", 1)[0].strip()
+    if not first.startswith("%%"):
+        return None
+    return first[2:].split()[0] if first[2:].split() else ""
 
 
 def strip_magics(source: str) -> str:
     """Replace IPython-only lines with ``pass`` at the same indentation (lines keep their numbers)."""
     lines = source.split("\n")
-    first = lines[0].strip() if lines else ""
-    if first.startswith("%%"):
-        magic = first[2:].split()[0] if first[2:].split() else ""
+    magic = _cell_magic(source)
+    if magic is not None:
         if magic in _PYTHON_BODY_CELL_MAGICS:
             lines[0] = "pass"
         else:  # %%bash, %%writefile, ...: the body is not Python

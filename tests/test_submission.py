@@ -249,6 +249,21 @@ def test_notebook_bash_cell_is_dropped_and_time_cell_kept():
     assert all("echo" not in unit.source for unit in submission.units)
     assert namespace_of(submission)["z"] == 3
     assert submission.cell_starts == [0, 1, 3, 5]
+    assert submission.skipped_cells == [(2, "bash")]
+
+
+def test_a_writefile_cell_is_not_run_and_the_report_says_so(public_plan):
+    """Colab students write a module with %%writefile and import it: that cell
+    is never run, so the import fails; the report names the cell as the cause."""
+    from grader.engine import grade
+
+    text = notebook("md:# 풀이", "%%writefile cnn_layers.py\ndef im2col(x, fh, fw, stride=1, pad=0):\n    return x",
+                    "from cnn_layers import im2col")
+    submission = from_notebook(text)
+    assert submission.skipped_cells == [(1, "writefile")] and all("def im2col" not in unit.source for unit in submission.units)
+    report = grade(submission, public_plan, lang="ko", visibility="public")
+    assert report.problems[0] == ("코드 셀 1의 %%writefile 셀은 채점할 때 실행되지 않습니다. "
+                                  "필요한 코드는 노트북 안에 직접 정의하세요.")
 
 
 def test_notebook_syntax_error_is_located_by_cell_and_line():
