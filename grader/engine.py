@@ -9,7 +9,6 @@ each failure.
 from __future__ import annotations
 
 import ast
-import re
 import time
 from dataclasses import dataclass, field
 from functools import cache
@@ -19,7 +18,9 @@ from typing import Callable, Iterator
 import numpy as np
 
 from .catalog.plan import AssignmentPlan, ExercisePlan, PlannedCase
-from .judge import Context, exception_message, judge, location_of, show_seconds
+from .feedback import (RELOAD_FAILED, load_failed, load_failure_message, load_problem, missing_because,
+                       summary, unreadable_report)
+from .judge import Context, judge, show_seconds
 from .messages import say
 from .report import ExerciseResult, Report, TestResult, inert
 from .sandbox import BwrapSandbox, ChildSession, Limits, Outcome, ProcessSandbox, open_sandbox, request
@@ -105,7 +106,6 @@ class _ExerciseRun:
         return self.tests[index] is None and not self.stopped and not self.missing
 
 
-RELOAD_FAILED = "reload failed"
 # Stands for a result judged later (see _run_phase's ``defer``).
 _PENDING = TestResult(name="", visibility="public", status="error", score=0.0, max_score=0.0, message="")
 
@@ -127,23 +127,6 @@ def grade_file(path: Path, plan: AssignmentPlan, **options) -> Report:
         lang = options.get("lang", "ko")
         return unreadable_report(path.name, error.said(lang), plan, lang, options.get("visibility", "all"))
     return grade(submission, plan, **options)
-
-
-def unreadable_report(name: str, problem: str, plan: AssignmentPlan, lang: str, visibility: str) -> Report:
-    message = say("unreadable", lang, problem=inert(problem, 500))
-    exercises = [
-        ExerciseResult(
-            id=exercise.id, function=exercise.function, title=exercise.title.get(lang), score=0.0,
-            max_score=round(sum(item.case.points for item in exercise.cases), 6), status="error",
-            tests=[TestResult(name=item.case.name, visibility=item.case.visibility, status="error", score=0.0,
-                              max_score=round(item.case.points, 6), message=message, reason="unreadable")
-                   for item in exercise.cases],
-        )
-        for exercise in plan.exercises
-    ]
-    return Report(assignment=plan.id, score=0.0, max_score=round(sum(e.max_score for e in exercises), 6),
-                  exercises=exercises, submission=inert(name, 200), visibility=visibility, lang=lang,
-                  problems=[message])
 
 
 def limits_for(plan: AssignmentPlan) -> Limits:
@@ -197,9 +180,9 @@ def _report(plan: AssignmentPlan, runs: list[_ExerciseRun], child: _Child, submi
     problems = [say("syntax_error", lang, where=problem.where(lang), message=inert(problem.message))
                 for problem in submission.syntax_errors]
     problems += [say("cell_not_run", lang, cell=cell, magic=inert(magic, 40)) for cell, magic in submission.skipped_cells]
-    problems += [_load_problem(error, submission, lang) for error in child.load_errors]
+    problems += [load_problem(error, submission, lang) for error in child.load_errors]
     if child.load_failure is not None:
-        problems.append(_load_failure_message(child.load_failure, lang))
+        problems.append(load_failure_message(child.load_failure, lang))
     # (Made of the grader's own values, like the results in it: not validated again.)
     return Report.model_construct(
         assignment=plan.id,
@@ -260,7 +243,7 @@ def _record(run: _ExerciseRun, index: int, outcome: Outcome, child: _Child, defe
         return
     run.spent += outcome.seconds
     if child.load_failure is not None:
-        run.tests[index] = _load_failed(planned, child.load_failure, run.context.lang)
+        run.tests[index] = load_failed(planned, child.load_failure, run.context.lang)
         return
     if deferred is None or _held_bytes(outcome.value) + _held_bytes(outcome.watched) > MAX_DEFERRED_BYTES:
         run.tests[index] = _judged(planned, outcome, run.context)
@@ -318,14 +301,14 @@ def _exercise_result(run: _ExerciseRun, child: _Child) -> ExerciseResult:
     return ExerciseResult.model_construct(
         id=exercise.id, function=exercise.function, title=exercise.title.get(lang),
         score=float(round(score, 6)), max_score=float(round(sum(planned.case.points for planned in exercise.cases), 6)),
-        status=status, tests=tests, feedback=_summary(exercise, tests, lang),
+        status=status, tests=tests, feedback=summary(exercise, tests, lang),
     )
 
 
 def _not_run(planned: PlannedCase, run: _ExerciseRun, child: _Child) -> TestResult:
     case, exercise, lang = planned.case, run.exercise, run.context.lang
     if run.missing:
-        because = _missing_because(child, run.context.submission, exercise.function, lang)
+        because = missing_because(child.load_errors, run.context.submission, exercise.function, lang)
         message, status, reason = say("missing_function", lang, function=exercise.function, because=because), "failed", "missing_function"
     elif run.stopped == "timeout":
         message, status, reason = say("not_run_after_timeout", lang), "timeout", "not_run"
@@ -333,72 +316,6 @@ def _not_run(planned: PlannedCase, run: _ExerciseRun, child: _Child) -> TestResu
         message, status, reason = say("not_run", lang, seconds=show_seconds(exercise.limits.total_seconds)), "timeout", "not_run"
     return TestResult(name=case.name, visibility=case.visibility, status=status, score=0.0,
                       max_score=round(case.points, 6), message=message, reason=reason)
-
-
-def _load_failed(planned: PlannedCase, failure: Outcome, lang: str) -> TestResult:
-    case = planned.case
-    return TestResult(name=case.name, visibility=case.visibility,
-                      status="timeout" if failure.kind == "timeout" else "error", score=0.0,
-                      max_score=round(case.points, 6), message=_load_failure_message(failure, lang),
-                      reason="load_failed")
-
-
-def _load_failure_message(failure: Outcome, lang: str) -> str:
-    if failure.detail == RELOAD_FAILED:
-        return say("reload_failed", lang)
-    if failure.kind == "timeout":
-        return say("load_timeout", lang)
-    return say("crashed", lang, detail=say("while_loading", lang, detail=inert(failure.detail, 200)))
-
-
-def _missing_because(child: _Child, submission: Submission, function: str, lang: str) -> str:
-    """Why ``function`` may be missing: the error that kept its definition
-    from running (it compiled, so something at load stopped it), else the
-    syntax errors (it may be in a piece that did not compile)."""
-    compiled = _defines(submission, function)
-    if submission.syntax_errors and not (compiled and child.load_errors):
-        return say("because_syntax", lang, errors="; ".join(
-            f"{problem.where(lang)}: {inert(problem.message, 100)}" for problem in submission.syntax_errors[:3]))
-    if child.load_errors:
-        return say("because_load", lang, errors="; ".join(
-            _load_problem(error, submission, lang) for error in child.load_errors[:3]))
-    return ""
-
-
-def _defines(submission: Submission, function: str) -> bool:
-    """Whether code that compiled defines ``function`` (a def, or an assignment at the start of a line)."""
-    pattern = re.compile(rf"^[ \t]*(?:(?:async[ \t]+)?def[ \t]+{re.escape(function)}\b|{re.escape(function)}[ \t]*[:=])",
-                         re.MULTILINE)
-    return any(pattern.search(unit.source) for unit in submission.units)
-
-
-def _load_problem(error: dict, submission: Submission, lang: str) -> str:
-    frames = error.get("frames", [])
-    where = location_of(submission, frames[0]["line"], lang) if frames else ""
-    return f"{inert(error.get('exc_type', 'Exception'), 200)}{where}: {exception_message(error, lang, 200)}"
-
-
-def _summary(exercise: ExercisePlan, tests: list[TestResult], lang: str) -> list[str]:
-    """Exercise-level feedback: the mistake most failing cases point to, and
-    the hint for the most common kind of failure."""
-    failing = [test for test in tests if test.status != "passed"]
-    feedback = []
-    mistakes = _most_common(slug for test in failing for slug in test.likely_mistakes)
-    if mistakes:
-        slug, count = mistakes
-        text = say("likely_mistake", lang, mistake=exercise.mutants.mistakes[slug].get(lang))
-        feedback.append(f"{text} ({count}/{len(failing)})")
-    reasons = _most_common(test.reason for test in failing if test.reason in exercise.hints)
-    if reasons:
-        feedback.append(exercise.hints[reasons[0]].get(lang))
-    return feedback
-
-
-def _most_common(items) -> tuple[str, int] | None:
-    counts: dict[str, int] = {}
-    for item in items:
-        counts[item] = counts.get(item, 0) + 1
-    return max(counts.items(), key=lambda pair: pair[1]) if counts else None
 
 
 @cache  # the same few signatures, for every submission

@@ -26,8 +26,7 @@ from conftest import isolated, single_exercise, submission_source
 
 from .conftest import start_sandbox
 from .helpers import (DENSE, DENSE_FORMULA, DENSE_POINTS, assert_only_zygotes_left,
-                      assert_still_grades_a_correct_submission, by_id, dense_with, needs_sandbox, outcomes,
-                      probe_json, run_source)
+                      assert_still_grades_a_correct_submission, dense_with, needs_sandbox, outcomes, probe_json)
 
 pytestmark = needs_sandbox
 

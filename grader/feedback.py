@@ -1,0 +1,100 @@
+"""What a report says beyond each case's verdict: why a case did not run or a
+function is missing, what went wrong while loading, the mistake most failing
+cases point to, and the report for a file that could not be read at all.
+Pure functions of the grader's own records (no sandbox, no student code)."""
+
+from __future__ import annotations
+
+import re
+
+from .catalog.plan import AssignmentPlan, ExercisePlan, PlannedCase
+from .judge import exception_message, location_of
+from .messages import say
+from .report import ExerciseResult, Report, TestResult, inert
+from .sandbox import Outcome
+from .submission import Submission
+
+RELOAD_FAILED = "reload failed"
+
+
+def unreadable_report(name: str, problem: str, plan: AssignmentPlan, lang: str, visibility: str) -> Report:
+    message = say("unreadable", lang, problem=inert(problem, 500))
+    exercises = [
+        ExerciseResult(
+            id=exercise.id, function=exercise.function, title=exercise.title.get(lang), score=0.0,
+            max_score=round(sum(item.case.points for item in exercise.cases), 6), status="error",
+            tests=[TestResult(name=item.case.name, visibility=item.case.visibility, status="error", score=0.0,
+                              max_score=round(item.case.points, 6), message=message, reason="unreadable")
+                   for item in exercise.cases],
+        )
+        for exercise in plan.exercises
+    ]
+    return Report(assignment=plan.id, score=0.0, max_score=round(sum(e.max_score for e in exercises), 6),
+                  exercises=exercises, submission=inert(name, 200), visibility=visibility, lang=lang,
+                  problems=[message])
+
+
+def load_failed(planned: PlannedCase, failure: Outcome, lang: str) -> TestResult:
+    case = planned.case
+    return TestResult(name=case.name, visibility=case.visibility,
+                      status="timeout" if failure.kind == "timeout" else "error", score=0.0,
+                      max_score=round(case.points, 6), message=load_failure_message(failure, lang),
+                      reason="load_failed")
+
+
+def load_failure_message(failure: Outcome, lang: str) -> str:
+    if failure.detail == RELOAD_FAILED:
+        return say("reload_failed", lang)
+    if failure.kind == "timeout":
+        return say("load_timeout", lang)
+    return say("crashed", lang, detail=say("while_loading", lang, detail=inert(failure.detail, 200)))
+
+
+def missing_because(load_errors: list[dict], submission: Submission, function: str, lang: str) -> str:
+    """Why ``function`` may be missing: the error that kept its definition
+    from running (it compiled, so something at load stopped it), else the
+    syntax errors (it may be in a piece that did not compile)."""
+    compiled = _defines(submission, function)
+    if submission.syntax_errors and not (compiled and load_errors):
+        return say("because_syntax", lang, errors="; ".join(
+            f"{problem.where(lang)}: {inert(problem.message, 100)}" for problem in submission.syntax_errors[:3]))
+    if load_errors:
+        return say("because_load", lang, errors="; ".join(
+            load_problem(error, submission, lang) for error in load_errors[:3]))
+    return ""
+
+
+def _defines(submission: Submission, function: str) -> bool:
+    """Whether code that compiled defines ``function`` (a def, or an assignment at the start of a line)."""
+    pattern = re.compile(rf"^[ \t]*(?:(?:async[ \t]+)?def[ \t]+{re.escape(function)}\b|{re.escape(function)}[ \t]*[:=])",
+                         re.MULTILINE)
+    return any(pattern.search(unit.source) for unit in submission.units)
+
+
+def load_problem(error: dict, submission: Submission, lang: str) -> str:
+    frames = error.get("frames", [])
+    where = location_of(submission, frames[0]["line"], lang) if frames else ""
+    return f"{inert(error.get('exc_type', 'Exception'), 200)}{where}: {exception_message(error, lang, 200)}"
+
+
+def summary(exercise: ExercisePlan, tests: list[TestResult], lang: str) -> list[str]:
+    """Exercise-level feedback: the mistake most failing cases point to, and
+    the hint for the most common kind of failure."""
+    failing = [test for test in tests if test.status != "passed"]
+    feedback = []
+    mistakes = _most_common(slug for test in failing for slug in test.likely_mistakes)
+    if mistakes:
+        slug, count = mistakes
+        text = say("likely_mistake", lang, mistake=exercise.mutants.mistakes[slug].get(lang))
+        feedback.append(f"{text} ({count}/{len(failing)})")
+    reasons = _most_common(test.reason for test in failing if test.reason in exercise.hints)
+    if reasons:
+        feedback.append(exercise.hints[reasons[0]].get(lang))
+    return feedback
+
+
+def _most_common(items) -> tuple[str, int] | None:
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[item] = counts.get(item, 0) + 1
+    return max(counts.items(), key=lambda pair: pair[1]) if counts else None
