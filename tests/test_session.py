@@ -170,3 +170,44 @@ def test_packages_beyond_numpy_fail_alike_on_every_backend(backend):
     finally:
         session.close()
         sandbox.close()
+
+
+STARVED = ("import time\n\n\ndef spin(seconds):\n    start = time.process_time()\n"
+           "    while time.process_time() - start < seconds:\n        pass\n    return 'done'\n\n\n"
+           "def nap(seconds):\n    time.sleep(seconds)\n    return 'woke'\n")
+
+
+@pytest.mark.parametrize("backend", ["process", "bwrap"])
+def test_a_call_starved_of_cpu_by_a_loaded_machine_gets_the_time_it_waited(backend):
+    """A call's time runs on the wall clock; on a machine busier than its cores,
+    the time the child waited for a CPU is added (a correct submission must
+    not time out because others ran), while a call that sleeps gets nothing."""
+    import subprocess
+    import sys
+
+    from grader.sandbox import BwrapSandbox, unavailable_reason
+
+    if backend == "bwrap" and unavailable_reason():
+        pytest.skip(unavailable_reason())
+    sandbox = ProcessSandbox() if backend == "process" else BwrapSandbox(spare=False)
+    session, load = _load(STARVED, sandbox)
+    hog = "import time\nend = time.time() + 8\nwhile time.time() < end:\n    pass\n"
+    hogs = []
+    try:
+        assert session.load(load).kind == "loaded"
+        # Each hog in a session (a scheduling group) of its own: the child gets about 2/7 of a CPU.
+        hogs = [subprocess.Popen([sys.executable, "-c", hog], start_new_session=True) for _ in range(6)]
+        time.sleep(0.2)
+        started = time.perf_counter()
+        spun = session.call("spin", [0.4], {}, [], 1.0)
+        assert spun.kind == "returned" and spun.value == "done", (spun.kind, spun.detail)
+        assert time.perf_counter() - started > 1.0  # it did need more than its second of wall time
+        started = time.perf_counter()
+        napped = session.call("nap", [3.0], {}, [], 1.0)
+        assert napped.kind == "timeout" and time.perf_counter() - started < 2.0
+    finally:
+        for process in hogs:
+            process.kill()
+            process.wait()
+        session.close()
+        sandbox.close()

@@ -23,9 +23,8 @@ import tempfile
 import threading
 from pathlib import Path
 
-from . import cgroups
+from . import cgroups, procfs, protocol, request
 from .process import PASSED_ENV
-from . import protocol, request
 from .session import ChildSession, Limits
 
 HERE = Path(__file__).parent
@@ -73,6 +72,7 @@ class Zygote:
         self.limits = limits
         self.stage = tempfile.mkdtemp(prefix="grader-stage-")
         self.key = self.stage  # unique while it lives: names its own inputs files (see request.calls_frame)
+        self._host_pid: int | None = None
         os.chmod(self.stage, 0o755)
         for name in STAGED:
             shutil.copy(HERE / name, Path(self.stage) / name)
@@ -156,6 +156,13 @@ class Zygote:
         if not isinstance(message, dict):
             raise ValueError("malformed control message")
         return message
+
+    def host_pid(self) -> int | None:
+        """The zygote's pid on the host (bubblewrap's only child)."""
+        if self._host_pid is None:
+            forked = procfs.children(self.process.pid)
+            self._host_pid = forked[0] if len(forked) == 1 else None
+        return self._host_pid
 
     def spawn(self) -> ChildSession:
         """A session with a child that is ready, or being forked, by now.
@@ -296,6 +303,15 @@ class ZygoteChild:
         self.kill()
         if self.on_cleanup:
             self.on_cleanup(self.zygote)
+
+    def run_delay(self) -> float | None:
+        """The child is the zygote's oldest child (anything it leaves behind is
+        younger, even when reparented to the zygote)."""
+        zygote = self.zygote.host_pid()
+        forked = procfs.children(zygote) if zygote is not None else []
+        if not forked:
+            return None
+        return procfs.run_delay(min(forked, key=lambda pid: procfs.started(pid) or 1 << 62))
 
 
 class BwrapSandbox:

@@ -16,6 +16,8 @@ import time
 import uuid
 from pathlib import Path
 
+from . import procfs
+
 ROOT = Path("/sys/fs/cgroup")
 CONTROLLERS = ("memory", "pids")
 OPTIONAL = ("cpu",)  # used where writable; its default shares are equal for every sandbox
@@ -128,13 +130,5 @@ def _tree(root_pid: int) -> list[int]:
     while queue:
         pid = queue.pop()
         found.append(pid)
-        try:
-            tasks = os.listdir(f"/proc/{pid}/task")
-        except OSError:
-            continue
-        for tid in tasks:
-            try:
-                queue.extend(int(child) for child in Path(f"/proc/{pid}/task/{tid}/children").read_text().split())
-            except OSError:
-                pass
+        queue.extend(procfs.children(pid))
     return found

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import protocol, request
+from . import procfs, protocol, request
 from .session import ChildSession, Limits
 
 RUNNER = Path(__file__).with_name("runner.py")
@@ -56,6 +56,9 @@ class PopenChild:
 
     def cleanup(self) -> None:
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def run_delay(self) -> float | None:
+        return procfs.run_delay(self.popen.pid)
 
 
 class ProcessSandbox:

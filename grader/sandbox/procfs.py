@@ -1,0 +1,51 @@
+"""What the host's /proc says of sandboxed processes (read by the trusted
+parent, never by the child): their children, and how long they waited for a
+CPU. Every reader returns an empty answer rather than fail: the process may
+have exited in between."""
+
+from __future__ import annotations
+
+import os
+
+
+def children(pid: int) -> list[int]:
+    """The children of every thread of ``pid``."""
+    found: list[int] = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for tid in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children") as handle:
+                found.extend(int(child) for child in handle.read().split())
+        except (OSError, ValueError):
+            pass
+    return found
+
+
+def started(pid: int) -> int | None:
+    """When ``pid`` started, in clock ticks since boot."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            # (the command name, in parentheses, may hold spaces and parentheses itself)
+            return int(handle.read().rsplit(")", 1)[1].split()[19])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def run_delay(pid: int) -> float | None:
+    """Seconds every thread of ``pid`` has spent runnable, waiting for a CPU."""
+    total, known = 0, False
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return None
+    for tid in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as handle:
+                total += int(handle.read().split()[1])
+                known = True
+        except (OSError, ValueError, IndexError):
+            pass
+    return total / 1e9 if known else None
