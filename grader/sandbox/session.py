@@ -40,7 +40,9 @@ class Limits:
     file_size_mb: int = 8
     open_files: int = 64
     processes: int = 16  # processes and threads, per sandbox user
-    output_kb: int = 1024  # printed output per call beyond this is an output-limit error
+    # Printed output per call beyond this is an output-limit error: a flood (a debug
+    # print per window of a large hidden input stays well under it).
+    output_kb: int = 8192
     scratch_mb: int = 32  # the private /tmp
     load_seconds: float = 10.0
 

@@ -403,10 +403,10 @@ CHANNELS: dict[str, Channel] = {
     "printing-past-the-output-limit-by-the-inputs": Channel(
         DENSE, '''
             def dense_param_count(in_features, out_features, bias=True):
-                print("x" * ((1024 + in_features) * 1024))  # the limit is 1024 KiB
+                print("x" * ((8192 + in_features) * 1024))  # the limit is 8192 KiB
                 return -1
         ''',
-        lambda p: [f"printed {1024 + _dense_args(p)[0]} KiB"],
+        lambda p: [f"printed {8192 + _dense_args(p)[0]} KiB"],
         _always("error", "output_limit"),
         lambda p: _exactly(say("output_limit", "en", detail=_hidden_detail())),
     ),

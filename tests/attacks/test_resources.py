@@ -242,7 +242,7 @@ def test_disk_fill_stops_at_the_scratch_caps_and_the_host_disk_is_untouched(sand
 
 
 def test_printing_past_the_output_limit_is_an_output_limit_error(sandbox, public_plan):
-    source = dense_with("for _ in range(2048):  # 2 MiB\n    print('x' * 1023)")  # a right answer, but noisy
+    source = dense_with("for _ in range(9 * 1024):  # 9 MiB\n    print('x' * 1023)")  # a right answer, but noisy
     report = grade(from_python(source), single_exercise(public_plan, DENSE), sandbox=sandbox, lang="en")
     exercise = report.exercises[0]
     assert outcomes(exercise) == [("error", "output_limit")] * len(exercise.tests)
