@@ -93,7 +93,9 @@ def _compare_int(expected: int, got: Any, where: str) -> Finding | None:
 def _compare_sequence(expected: tuple | list, got: Any, check: CheckSpec, where: str,
                       names: list[str] | None) -> Finding | None:
     if not isinstance(got, (tuple, list)):
-        return Finding("wrong_type", where, {"got_type": kind_of(got), "expected_type": f"tuple of {len(expected)}"})
+        parts = ", ".join(names[:len(expected)]) if names and len(names) >= len(expected) else str(len(expected))
+        return Finding("not_a_tuple", where, {"got_type": kind_of(got), "expected_length": len(expected),
+                                              "expected_parts": parts})
     if len(got) != len(expected):
         return Finding("wrong_length", where, {"got_length": len(got), "expected_length": len(expected)})
     for index, (want, have) in enumerate(zip(expected, got)):
@@ -118,8 +120,7 @@ def _reordered(expected: tuple | list, got: tuple | list, check: CheckSpec) -> b
 
 def _compare_array(expected: np.ndarray, got: Any, check: CheckSpec, where: str, scalar: bool = False) -> Finding | None:
     if not scalar:
-        if isinstance(got, list | tuple) and _mixed_with_arrays(got):
-            # (out, cache) as in CS231n: wrapping it in np.array would not help.
+        if isinstance(got, list | tuple) and _wraps_an_answer(got):
             return Finding("array_in_sequence", where, {"got_type": kind_of(got), "expected_type": "ndarray"})
         if isinstance(got, list | tuple) or (isinstance(got, Unsupported) and got.type_name in ("list", "tuple")):
             return Finding("list_not_array", where, {"got_type": kind_of(got), "expected_type": "ndarray"})
@@ -152,6 +153,8 @@ def _compare_array(expected: np.ndarray, got: Any, check: CheckSpec, where: str,
         wrong = ~((difference <= tolerance) | same_special | (np.isnan(got_float) & np.isnan(expected_float)))
     if not wrong.any():
         return None
+    if got.dtype.kind == "f" and got.dtype.itemsize < 4 and expected.dtype.kind == "f":
+        return Finding("too_imprecise", where, {"got_dtype": str(got.dtype)})
     facts = {"wrong_count": int(wrong.sum()), "size": int(wrong.size)}
     if scalar:
         return Finding("wrong_value", where, facts, values={"got": got.item(), "expected": expected.item()})
@@ -161,10 +164,12 @@ def _compare_array(expected: np.ndarray, got: Any, check: CheckSpec, where: str,
     })
 
 
-def _mixed_with_arrays(items: list | tuple) -> bool:
-    """Arrays among other things, or of several shapes: not one array's rows."""
+def _wraps_an_answer(items: list | tuple) -> bool:
+    """A sequence that holds the answer rather than being its rows: one array
+    alone (``return out,``), or arrays among other things or of several shapes
+    (``(out, cache)``). np.array(...) around it would not help."""
     arrays = [item for item in items if isinstance(item, np.ndarray)]
-    return bool(arrays) and (len(arrays) < len(items) or len({array.shape for array in arrays}) > 1)
+    return bool(arrays) and (len(items) == 1 or len(arrays) < len(items) or len({array.shape for array in arrays}) > 1)
 
 
 def _check_dtype(expected: np.ndarray, got: np.ndarray, check: CheckSpec, where: str) -> Finding | None:

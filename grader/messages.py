@@ -25,8 +25,18 @@ MESSAGES: dict[str, Template] = {
         "en": "{where}returned a value of type {got_type}; a numpy ndarray is expected: wrap it with np.array(...).",
     },
     "array_in_sequence": {
-        "ko": "{where}배열이 든 {got_type}을(를) 반환했지만 배열 하나만 반환해야 합니다(예: (out, cache)가 아니라 out).",
-        "en": "{where}returned a value of type {got_type} holding an array, but the array alone is expected (out, not (out, cache)).",
+        "ko": "{where}배열이 든 {got_type}을(를) 반환했지만 배열 자체를 반환해야 합니다: (out, cache)가 아니라 out. "
+              "`return out,`처럼 끝에 쉼표가 있으면 튜플이 됩니다.",
+        "en": "{where}returned a value of type {got_type} holding an array, but the array itself is expected: out, "
+              "not (out, cache). A trailing comma (`return out,`) makes a tuple.",
+    },
+    "not_a_tuple": {
+        "ko": "{where}{got_type}을(를) 반환했지만 값 {expected_length}개의 튜플({expected_parts})이 필요합니다.",
+        "en": "{where}returned a value of type {got_type}; expected a tuple of {expected_length} values ({expected_parts}).",
+    },
+    "too_imprecise": {
+        "ko": "{where}{got_dtype} 배열은 이 값들을 나타내기에 정밀도가 부족합니다. float32나 float64로 계산해서 반환하세요.",
+        "en": "{where}a {got_dtype} array is too imprecise for these values: compute and return float32 or float64.",
     },
     "wrong_order": {
         "ko": "{where}필요한 값이 모두 있지만 순서가 다릅니다: ({expected_order}) 순서로 반환하세요.",

@@ -182,6 +182,8 @@ def test_an_array_returned_with_other_things_is_told_to_come_alone():
         assert finding.reason == "array_in_sequence" and finding.facts["expected_type"] == "ndarray"
     rows = [np.ones(2), np.zeros(2)]  # an array's rows: np.array(rows) is the answer
     assert compare(np.array(rows), rows, CLOSE).reason == "list_not_array"
+    # `return out,`: np.array((out,)) would add an axis
+    assert compare(out, (out,), CLOSE).reason == compare(out, [out], CLOSE).reason == "array_in_sequence"
 
 
 def test_scalar_instead_of_array_is_wrong_type():
@@ -294,11 +296,20 @@ def test_the_right_parts_in_another_order_are_named_as_such():
     assert compare((1, 2), (2, 1), EXACT).facts == {"expected_order": "0, 1"}
 
 
-def test_array_instead_of_tuple_is_wrong_type():
+def test_something_else_than_a_tuple_is_told_which_parts_are_expected():
     dx, dw, db = _grads()
-    finding = compare((dx, dw, db), dx, CLOSE)
-    assert finding.reason == "wrong_type"
-    assert finding.facts == {"got_type": "ndarray", "expected_type": "tuple of 3"}
+    finding = compare((dx, dw, db), dx, CLOSE, names=["dx", "dw", "db"])
+    assert finding.reason == "not_a_tuple"
+    assert finding.facts == {"got_type": "ndarray", "expected_length": 3, "expected_parts": "dx, dw, db"}
+    assert compare((1, 2), {"a": 1}, EXACT).facts == {"got_type": "dict", "expected_length": 2, "expected_parts": "2"}
+
+
+def test_a_half_precision_answer_that_misses_is_told_it_is_too_imprecise():
+    expected = np.linspace(0, 100, 12).reshape(3, 4) / 7
+    assert compare(expected, expected.astype(np.float16), CLOSE).reason == "too_imprecise"
+    assert compare(expected, expected.astype(np.float32), CLOSE) is None
+    assert compare(np.zeros(3), np.zeros(3, dtype=np.float16), CLOSE) is None  # exact enough: accepted
+    assert compare(expected, (expected + 1).astype(np.float32), CLOSE).reason == "wrong_values"
 
 
 # -------------------------------------------------------------- other types
@@ -307,7 +318,7 @@ def test_array_instead_of_tuple_is_wrong_type():
 @pytest.mark.parametrize("expected", [3, 2.5, np.zeros(2), (1, 2), True, None, "text"])
 def test_unsupported_value_is_wrong_type(expected):
     finding = compare(expected, Unsupported("torch.Tensor"), CLOSE)
-    assert finding.reason == "wrong_type"
+    assert finding.reason == ("not_a_tuple" if isinstance(expected, tuple) else "wrong_type")
     assert finding.facts["got_type"] == "torch.Tensor"
 
 

@@ -368,3 +368,15 @@ def test_large_public_answers_are_not_all_held_until_the_hidden_phase(course, pu
         tracemalloc.stop()
     assert report.score == 0 and count * 4 > 60  # 4 MiB answers: over 60 MiB if all were held
     assert peak < 30 * 2**20, f"{peak / 2**20:.0f} MiB held at once"
+
+
+def test_a_leftover_debug_print_of_whole_arrays_does_not_fail_a_correct_function(course, full_plan):
+    """Printing dx in full (summarisation off) on every call prints about a MiB
+    on the largest hidden case: far from a flood, so it costs nothing."""
+    source = "import numpy as np\nnp.set_printoptions(threshold=10**9)\n" + submission_source(
+        course, {"maxpool2d-backward": None}) + "\n\n" + isolated(
+        course.reference_path("maxpool2d-backward").read_text().replace(
+            "    return dx", "    print('maxpool backward dx:', dx)  # 디버깅\n    return dx"), "maxpool2d_backward")
+    assert "print('maxpool backward dx:'" in source
+    report = grade(from_python(source), single_exercise(full_plan, "maxpool2d-backward"), lang="en")
+    assert report.score == report.max_score, [test.message for test in report.exercises[0].tests if test.status != "passed"]

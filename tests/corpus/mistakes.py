@@ -191,12 +191,6 @@ spec("maxpool_bwd_no_size_validation", "s03_sliding_window_view.py", "maxpool2d-
      "takes OH, OW from dout.shape and never raises ValueError when the windows do not tile x",
      ("    OH = pool_output_size(H, pool_h, stride)\n    OW = pool_output_size(W, pool_w, stride)\n    win = _windows(x, pool_h, pool_w, stride, 0).reshape",
       "    OH, OW = dout.shape[2:]                  # 출력 크기는 dout 에서\n    win = _windows(x, pool_h, pool_w, stride, 0).reshape"))
-spec("maxpool_bwd_debug_print_full_array", "s07_typed_dataclass.py", "maxpool2d-backward",
-     "leftover debugging print of the whole dx with numpy's summarisation turned off",
-     ("import numpy as np\nimport numpy.typing as npt\n",
-      "import numpy as np\nimport numpy.typing as npt\n\nnp.set_printoptions(threshold=10**9)  # 배열 전체를 보려고\n"),
-     ("    dx = col2im(dcol, (N * C, 1, H, W), pool_h, pool_w, stride)\n",
-      "    dx = col2im(dcol, (N * C, 1, H, W), pool_h, pool_w, stride)\n    print(\"maxpool backward dx:\", dx)  # 디버깅\n"))
 # ---------------------------------------------------------------- im2col
 spec("im2col_columns_channel_last", "s03_sliding_window_view.py", "im2col",
      "columns ordered (fh, fw, c) (channels-last habit) instead of (c, fh, fw)",
