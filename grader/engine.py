@@ -178,7 +178,9 @@ def _report(plan: AssignmentPlan, runs: list[_ExerciseRun], child: _Child, submi
             visibility: str, sandbox_name: str, started: float) -> Report:
     results = [_exercise_result(run, child) for run in runs]
     problems = [say("syntax_error", lang, where=problem.where(lang), message=inert(problem.message))
-                for problem in submission.syntax_errors]
+                for problem in submission.syntax_errors[:MAX_LISTED_SYNTAX_ERRORS]]
+    if len(submission.syntax_errors) > MAX_LISTED_SYNTAX_ERRORS:
+        problems.append(say("more_syntax_errors", lang, count=len(submission.syntax_errors) - MAX_LISTED_SYNTAX_ERRORS))
     problems += [say("cell_not_run", lang, cell=cell, magic=inert(magic, 40)) for cell, magic in submission.skipped_cells]
     problems += [load_problem(error, submission, lang) for error in child.load_errors]
     if child.load_failure is not None:
@@ -245,7 +247,7 @@ def _record(run: _ExerciseRun, index: int, outcome: Outcome, child: _Child, defe
     if child.load_failure is not None:
         run.tests[index] = load_failed(planned, child.load_failure, run.context.lang)
         return
-    if deferred is None or _held_bytes(outcome.value) + _held_bytes(outcome.watched) > MAX_DEFERRED_BYTES:
+    if deferred is None or outcome.frame_bytes > MAX_DEFERRED_BYTES:
         run.tests[index] = _judged(planned, outcome, run.context)
     else:
         run.tests[index] = _PENDING
@@ -256,17 +258,11 @@ def _record(run: _ExerciseRun, index: int, outcome: Outcome, child: _Child, defe
         run.stopped = "budget"
 
 
-# A deferred outcome keeps its reply's buffer alive until judged: a large one
-# is judged at once (25 public replies of 256 MiB would otherwise pile up).
+MAX_LISTED_SYNTAX_ERRORS = 50  # a report lists no more (a notebook of 400k broken cells made a 30 MB one)
+# A deferred outcome keeps its reply's buffer alive until judged: one from a
+# large reply is judged at once (25 public replies of 256 MiB, arrays or not,
+# would otherwise pile up).
 MAX_DEFERRED_BYTES = 1 << 20
-
-
-def _held_bytes(value) -> int:
-    if isinstance(value, np.ndarray):
-        return value.nbytes
-    if isinstance(value, (tuple, list)):
-        return sum(_held_bytes(item) for item in value)
-    return 0
 
 
 def _judged(planned: PlannedCase, outcome: Outcome, context: Context) -> TestResult:

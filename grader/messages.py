@@ -206,6 +206,7 @@ MESSAGES: dict[str, Template] = {
     "at_cell_line": {"ko": " (코드 셀 {cell}, {line}번째 줄)", "en": " (code cell {cell}, line {line})"},
     "line": {"ko": "{line}번째 줄", "en": "line {line}"},
     "code_cell_line": {"ko": "코드 셀 {cell}, {line}번째 줄", "en": "code cell {cell}, line {line}"},
+    "more_syntax_errors": {"ko": "문법 오류 {count}개가 더 있습니다.", "en": "{count} more syntax errors."},
     "cell_not_run": {
         "ko": "코드 셀 {cell}의 %%{magic} 셀은 채점할 때 실행되지 않습니다. 필요한 코드는 노트북 안에 직접 정의하세요.",
         "en": "code cell {cell} (%%{magic}) is not run when grading: define the code it holds in the notebook itself.",

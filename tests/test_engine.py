@@ -380,3 +380,11 @@ def test_a_leftover_debug_print_of_whole_arrays_does_not_fail_a_correct_function
     assert "print('maxpool backward dx:'" in source
     report = grade(from_python(source), single_exercise(full_plan, "maxpool2d-backward"), lang="en")
     assert report.score == report.max_score, [test.message for test in report.exercises[0].tests if test.status != "passed"]
+
+
+def test_a_report_lists_a_bounded_number_of_syntax_errors(public_plan):
+    from grader.engine import MAX_LISTED_SYNTAX_ERRORS
+
+    source = "".join(f"def broken_{number}(:\n    pass\n\n" for number in range(MAX_LISTED_SYNTAX_ERRORS + 30))
+    report = grade(from_python(source), public_plan, lang="en", visibility="public")
+    assert len(report.problems) == MAX_LISTED_SYNTAX_ERRORS + 1 and report.problems[-1] == "30 more syntax errors."

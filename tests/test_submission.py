@@ -404,6 +404,37 @@ def test_a_declared_source_encoding_is_read_as_python_reads_it(tmp_path):
         read_submission(unknown)
 
 
+def test_only_character_set_encodings_may_be_declared(tmp_path):
+    """punycode decodes in quadratic time (2 MiB took minutes); "undefined" raises."""
+    for codec in ("punycode", "undefined", "idna", "utf-7"):
+        path = tmp_path / f"{codec}.py"
+        path.write_bytes(f"# coding: {codec}\nx = 1\n".encode() + b"-" + b"a" * 1000)
+        with pytest.raises(SubmissionError, match="is not accepted"):
+            read_submission(path)
+    path = tmp_path / "euc.py"
+    path.write_bytes("# coding: euc-kr\nx = '합성곱'\n".encode("euc-kr"))
+    assert namespace_of(read_submission(path))["x"] == "합성곱"
+
+
+def test_valid_code_too_deep_for_marshal_is_kept_for_the_child_to_compile():
+    source = "f = " + "lambda: " * 1000 + "0\n"
+    submission = from_python(source)
+    assert submission.syntax_errors == [] and [unit.bytecode for unit in submission.units] == [None]
+
+
+def test_compiling_the_students_file_warns_nothing_on_the_graders_stderr():
+    import subprocess
+    import sys
+
+    reading = ("from grader.submission import from_python\n"
+               "from_python('x = 1\\n' + 'assert (x, 1)\\nx is 1\\ny = \"\\\\d\"\\n' * 20)\nprint('read')\n")
+    done = subprocess.run([sys.executable, "-c", reading], capture_output=True, text=True, timeout=60)
+    assert done.stdout == "read\n" and done.stderr == ""
+    shown = subprocess.run([sys.executable, "-c", "compile('x = 1\\nx is 1\\n', 'other.py', 'exec')"],
+                           capture_output=True, text=True, timeout=60)
+    assert "SyntaxWarning" in shown.stderr  # (only the student's file is silenced)
+
+
 def test_read_non_utf8_notebook(tmp_path):
     path = tmp_path / "latin.ipynb"
     path.write_bytes(notebook("x = 'cafe'").encode().replace(b"cafe", b"caf\xe9"))

@@ -31,6 +31,8 @@ class Outcome:
     # The child's own measure of the call alone (its word, capped): shown for
     # public cases, never used to enforce anything.
     reported_seconds: float = 0.0
+    # The reply's size: decoded arrays are views of it, so keeping the outcome keeps all of it.
+    frame_bytes: int = 0
 
 
 def decode(payload, elapsed: float, output_limit: int) -> Outcome:

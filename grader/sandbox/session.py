@@ -222,7 +222,9 @@ class ChildSession:
             protocol.drop_written(pending, written)
 
     def _decode(self, payload: bytes, elapsed: float) -> Outcome:
-        return reply.decode(payload, elapsed, self.limits.output_kb * 1024)
+        outcome = reply.decode(payload, elapsed, self.limits.output_kb * 1024)
+        outcome.frame_bytes = len(payload)
+        return outcome
 
     def _read_frame(self, deadline: float, last: bool = False) -> memoryview:
         """One whole frame from the child, or TimeoutError at the deadline.
