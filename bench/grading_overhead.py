@@ -39,7 +39,7 @@ from grader.catalog import Course  # noqa: E402
 from grader.catalog.reference import load_function  # noqa: E402
 from grader.engine import grade, limits_for  # noqa: E402
 from grader.sandbox import BwrapSandbox  # noqa: E402
-from grader.submission import from_python  # noqa: E402
+from grader.reader import read_untrusted_bytes  # noqa: E402
 
 NAIVE_CHILD = r"""
 import pickle, sys
@@ -138,7 +138,9 @@ def main() -> None:
     plan = course.plan("cnn-basics", frozenset({"public", "hidden"}))
     batch = submissions(course)
     # Reading the submission is part of grading it: it is timed too.
-    read_and_grade = lambda source, sandbox: grade(from_python(source), plan, sandbox=sandbox)  # noqa: E731
+    # (by the reading worker, as every student's file is: see grader/reader.py)
+    read_and_grade = lambda source, sandbox: grade(read_untrusted_bytes(source.encode(), "submission.py"), plan,  # noqa: E731
+                                                   sandbox=sandbox)
     print(f"{len(batch)} submissions x {options.rounds} rounds, {sum(len(e.cases) for e in plan.exercises)} cases each, "
           f"{os.cpu_count()} cores")
 

@@ -24,7 +24,8 @@ from .judge import Context, judge, show_seconds
 from .messages import say
 from .report import ExerciseResult, Report, TestResult, inert
 from .sandbox import BwrapSandbox, ChildSession, Limits, Outcome, ProcessSandbox, open_sandbox, request
-from .submission import FILENAME, Submission, SubmissionError, read_submission
+from .reader import read_untrusted
+from .submission import FILENAME, Submission, SubmissionError
 
 Sandbox = BwrapSandbox | ProcessSandbox
 
@@ -122,7 +123,7 @@ def _wire(planned: PlannedCase) -> request.EncodedCall:
 def grade_file(path: Path, plan: AssignmentPlan, **options) -> Report:
     """Grade a file; one that cannot be read at all still yields a report saying why."""
     try:
-        submission = read_submission(path)
+        submission = read_untrusted(path)
     except SubmissionError as error:
         lang = options.get("lang", "ko")
         return unreadable_report(path.name, error.said(lang), plan, lang, options.get("visibility", "all"))

@@ -183,6 +183,10 @@ MESSAGES: dict[str, Template] = {
         "ko": "{name}의 코드 셀이 모두 합쳐 {limit:,}바이트를 넘습니다.",
         "en": "the code cells of {name} hold more than {limit:,} bytes together.",
     },
+    "read_limits": {
+        "ko": "{name} 파일을 읽는 데 {seconds}초 또는 {memory_mb} MiB 넘게 필요했습니다. 일반적인 코드로 다시 제출하세요.",
+        "en": "reading {name} needed more than {seconds} s or {memory_mb} MiB: submit ordinary code.",
+    },
     "not_text": {
         "ko": "{name} 파일이 {encoding} 텍스트가 아닙니다({byte}번째 바이트). UTF-8로 저장해서 다시 제출하세요.",
         "en": "{name} is not {encoding} text (byte {byte}): save it as UTF-8 and submit again.",

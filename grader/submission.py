@@ -8,7 +8,9 @@ and costs only the code it breaks: the rest still loads.
 
 from __future__ import annotations
 
+import base64
 import codecs
+import dataclasses
 import io
 import marshal
 import re
@@ -131,6 +133,13 @@ class Submission:
 
 
 def read_submission(path: Path) -> Submission:
+    """Read a file here, in this process: for files the grader trusts (its own
+    solutions and tests). A student's file is read by ``reader.read_untrusted``."""
+    return read_bytes(submission_bytes(path), path.name)
+
+
+def submission_bytes(path: Path) -> bytes:
+    """The file's bytes, once its size is known to be acceptable."""
     try:
         size = path.stat().st_size
     except OSError as error:
@@ -142,10 +151,40 @@ def read_submission(path: Path) -> Submission:
         raise SubmissionError(f"{path.name} is {size} bytes; submissions are limited to {limit} bytes"
                               + (" (clear the cells' outputs)" if notebook else ""), key, name=path.name, size=size,
                               limit=limit)
-    data = path.read_bytes()
-    if path.suffix == ".ipynb":
-        return from_notebook(data, path.name)
-    return from_python(_decode(data, path.name), path.name)
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise SubmissionError(f"cannot read {path}: {error.strerror or error}") from error
+
+
+def read_bytes(data: bytes, name: str) -> Submission:
+    """A submission from a file's bytes; ``name`` tells a notebook (.ipynb) from Python."""
+    if name.endswith(".ipynb"):
+        return from_notebook(data, name)
+    return from_python(_decode(data, name), name)
+
+
+def to_plain(submission: Submission) -> dict:
+    """The submission as JSON-able data (what the reading worker sends back)."""
+    return {
+        "name": submission.name, "kind": submission.kind, "cell_starts": submission.cell_starts,
+        "skipped_cells": submission.skipped_cells,
+        "units": [{"source": unit.source, "line_offset": unit.line_offset, "cell": unit.cell, "flags": unit.flags,
+                   "bytecode": base64.b64encode(unit.bytecode).decode() if unit.bytecode else None}
+                  for unit in submission.units],
+        "syntax_errors": [dataclasses.asdict(problem) for problem in submission.syntax_errors],
+    }
+
+
+def from_plain(data: dict) -> Submission:
+    return Submission(
+        name=data["name"], kind=data["kind"], cell_starts=list(data["cell_starts"]),
+        skipped_cells=[(cell, magic) for cell, magic in data["skipped_cells"]],
+        units=[Unit(unit["source"], unit["line_offset"], unit["cell"],
+                    base64.b64decode(unit["bytecode"]) if unit["bytecode"] else None, unit["flags"])
+               for unit in data["units"]],
+        syntax_errors=[SyntaxProblem(**problem) for problem in data["syntax_errors"]],
+    )
 
 
 def _decode(data: bytes, name: str) -> str:

@@ -1,0 +1,167 @@
+"""Reading a student's file in a worker process of its own.
+
+Decoding a file, parsing a notebook's JSON and compiling the code run none of
+the student's code, yet a crafted file makes them take minutes or gigabytes
+(a file of a million one-letter lines took 1.4 GiB to compile, 32 MiB of
+``{}`` in a notebook's metadata 5.5 GiB to parse, 2 MiB of ``lambda:0`` half an
+hour). So the grader reads students' files in a separate, single-threaded
+worker under an address-space limit, and waits for it with a deadline: a file
+that breaks either is unreadable, and the grader, with every submission in
+flight beside it, goes on. The worker is started once and reused; after a
+failure it is replaced. Its answer is plain JSON (our own code wrote it, from
+data the student chose).
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import resource
+import select
+import struct
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from .submission import Submission, SubmissionError, from_plain, read_bytes, submission_bytes, to_plain
+
+READ_SECONDS = 10.0
+READ_MEMORY_MB = 1024  # address space (about 100 MiB of it taken by the worker itself)
+_LEN = struct.Struct(">I")
+_PACKAGE_ROOT = str(Path(__file__).resolve().parents[1])
+
+
+class Reader:
+    """A reading worker and the lock that gives it one file at a time."""
+
+    def __init__(self, seconds: float = READ_SECONDS, memory_mb: int = READ_MEMORY_MB) -> None:
+        self.seconds, self.memory_mb = seconds, memory_mb
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen | None = None
+
+    def read(self, path: Path) -> Submission:
+        return self.read_bytes(submission_bytes(path), path.name)
+
+    def read_bytes(self, data: bytes, name: str) -> Submission:
+        request = json.dumps({"name": name}).encode()
+        with self._lock:
+            for fresh in (False, True):
+                process = self._worker()
+                try:
+                    os.write(process.stdin.fileno(), _LEN.pack(len(request)) + request)
+                    _write_all(process.stdin.fileno(), _LEN.pack(len(data)) + data)
+                except OSError:  # a worker that died since the last file: one fresh start
+                    self.close()
+                    if fresh:
+                        raise SubmissionError(f"{name}: the reading worker could not start") from None
+                    continue
+                answer = self._answer(process)
+                if answer is None:
+                    self.close()
+                    raise SubmissionError(
+                        f"{name}: reading it needed more than {self.seconds:g} s or {self.memory_mb} MiB",
+                        "read_limits", name=name, seconds=f"{self.seconds:g}", memory_mb=self.memory_mb)
+                break
+        if "error" in answer:
+            error = answer["error"]
+            raise SubmissionError(error["text"], error.get("key", ""), **error.get("facts", {}))
+        return from_plain(answer["submission"])
+
+    def _worker(self) -> subprocess.Popen:
+        if self._process is None or self._process.poll() is not None:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "grader.reader", str(self.memory_mb)], cwd=_PACKAGE_ROOT,
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        return self._process
+
+    def _answer(self, process: subprocess.Popen) -> dict | None:
+        """The worker's reply, or None if it died or ran out of time."""
+        deadline = time.monotonic() + self.seconds
+        try:
+            prefix = _read_exactly(process.stdout.fileno(), _LEN.size, deadline)
+            return json.loads(_read_exactly(process.stdout.fileno(), _LEN.unpack(prefix)[0], deadline))
+        except (EOFError, TimeoutError, OSError, ValueError):
+            return None
+
+    def close(self) -> None:
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait()
+            for stream in (self._process.stdin, self._process.stdout):
+                stream.close()
+            self._process = None
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _read_exactly(fd: int, size: int, deadline: float | None = None) -> bytes:
+    parts, remaining = [], size
+    while remaining:
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise TimeoutError
+        chunk = os.read(fd, min(remaining, 1 << 20))
+        if not chunk:
+            raise EOFError
+        parts.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(parts)
+
+
+_SHARED: Reader | None = None
+_SHARED_LOCK = threading.Lock()
+
+
+def read_untrusted(path: Path) -> Submission:
+    """A student's file, read by the shared worker."""
+    return _shared().read(path)
+
+
+def read_untrusted_bytes(data: bytes, name: str) -> Submission:
+    return _shared().read_bytes(data, name)
+
+
+def _shared() -> Reader:
+    global _SHARED
+    with _SHARED_LOCK:
+        if _SHARED is None:
+            _SHARED = Reader()
+            atexit.register(_SHARED.close)
+        return _SHARED
+
+
+# ---------------------------------------------------------------- the worker
+
+
+def _serve(memory_mb: int) -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (memory_mb << 20, memory_mb << 20))
+    source, sink = sys.stdin.fileno(), sys.stdout.fileno()
+    while True:
+        try:
+            request = json.loads(_read_exactly(source, _LEN.unpack(_read_exactly(source, _LEN.size))[0]))
+            data = _read_exactly(source, _LEN.unpack(_read_exactly(source, _LEN.size))[0])
+        except EOFError:
+            return
+        try:
+            answer = {"submission": to_plain(read_bytes(data, request["name"]))}
+        except SubmissionError as error:
+            answer = {"error": {"text": str(error), "key": error.key, "facts": error.facts}}
+        except MemoryError:
+            return  # (no answer: the grader reports the limit, and starts a fresh worker)
+        except Exception as error:  # noqa: BLE001 - whatever else a crafted file trips over: that file is unreadable
+            answer = {"error": {"text": f"{request['name']}: cannot be read ({type(error).__name__})"}}
+        del data
+        reply = json.dumps(answer).encode()
+        _write_all(sink, _LEN.pack(len(reply)) + reply)
+
+
+if __name__ == "__main__":
+    _serve(int(sys.argv[1]))
