@@ -182,7 +182,8 @@ def _report(plan: AssignmentPlan, runs: list[_ExerciseRun], child: _Child, submi
                 for problem in submission.syntax_errors[:MAX_LISTED_SYNTAX_ERRORS]]
     if len(submission.syntax_errors) > MAX_LISTED_SYNTAX_ERRORS:
         problems.append(say("more_syntax_errors", lang, count=len(submission.syntax_errors) - MAX_LISTED_SYNTAX_ERRORS))
-    problems += [say("cell_not_run", lang, cell=cell, magic=inert(magic, 40)) for cell, magic in submission.skipped_cells]
+    problems += [say("cell_not_run_writefile" if magic == "writefile" else "cell_not_run", lang, cell=cell,
+                     magic=inert(magic, 40)) for cell, magic in submission.skipped_cells]
     problems += [load_problem(error, submission, lang) for error in child.load_errors]
     if child.load_failure is not None:
         problems.append(load_failure_message(child.load_failure, lang))

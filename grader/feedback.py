@@ -54,6 +54,9 @@ def missing_because(load_errors: list[dict], submission: Submission, function: s
     """Why ``function`` may be missing: the error that kept its definition
     from running (it compiled, so something at load stopped it), else the
     syntax errors (it may be in a piece that did not compile)."""
+    nested = _nested_definition(submission, function)
+    if nested is not None:
+        return say("not_top_level", lang, function=function, location=location_of(submission, nested, lang))
     compiled = _defines(submission, function)
     if submission.syntax_errors and not (compiled and load_errors):
         return say("because_syntax", lang, errors="; ".join(
@@ -69,6 +72,19 @@ def _defines(submission: Submission, function: str) -> bool:
     pattern = re.compile(rf"^[ \t]*(?:(?:async[ \t]+)?def[ \t]+{re.escape(function)}\b|{re.escape(function)}[ \t]*[:=])",
                          re.MULTILINE)
     return any(pattern.search(unit.source) for unit in submission.units)
+
+
+def _nested_definition(submission: Submission, function: str) -> int | None:
+    """The line of an indented ``def function`` when the file has no top-level one."""
+    pattern = re.compile(rf"^([ \t]*)(?:async[ \t]+)?def[ \t]+{re.escape(function)}\b", re.MULTILINE)
+    nested = None
+    for unit in submission.units:
+        for match in pattern.finditer(unit.source):
+            if not match.group(1):
+                return None
+            if nested is None:
+                nested = unit.line_offset + unit.source.count("\n", 0, match.start()) + 1
+    return nested
 
 
 def load_problem(error: dict, submission: Submission, lang: str) -> str:

@@ -147,12 +147,27 @@ def _raised(result, error: dict, public: bool, context: Context) -> TestResult:
 _NOT_IN_RUNTIME = re.compile(r"No module named '([^']{1,100})' \(graded code may use only Python's standard library")
 
 
+# Packages students reach for that graded code cannot have; any other module
+# that is not there is taken for one of the student's own files.
+_PACKAGES = frozenset({"scipy", "torch", "torchvision", "tensorflow", "keras", "jax", "matplotlib", "pandas", "sklearn",
+                       "cv2", "PIL", "skimage", "seaborn", "tqdm", "numba", "cupy", "IPython", "ipywidgets", "google",
+                       "sympy", "plotly", "statsmodels", "h5py", "einops"})
+_UNDEFINED = re.compile(r"name '([^']{1,100})' is not defined")
+# Names that exist only in a Jupyter kernel.
+_JUPYTER_ONLY = frozenset({"display", "get_ipython", "In", "Out", "_ih", "_oh", "clear_output"})
+
+
 def exception_message(error: dict, lang: str, limit: int) -> str:
     """An exception's message as shown to the student (public cases and loading only)."""
-    text = str(error.get("message", ""))
-    refused = _NOT_IN_RUNTIME.match(text) if error.get("exc_type") == "ModuleNotFoundError" else None
+    text, kind = str(error.get("message", "")), error.get("exc_type")
+    refused = _NOT_IN_RUNTIME.match(text) if kind == "ModuleNotFoundError" else None
     if refused:
-        return say("module_not_available", lang, module=inert(refused.group(1), 100))
+        module = refused.group(1)
+        key = "module_not_available" if module in _PACKAGES else "module_not_submitted"
+        return say(key, lang, module=inert(module, 100))
+    undefined = _UNDEFINED.fullmatch(text) if kind == "NameError" else None
+    if undefined and undefined.group(1) in _JUPYTER_ONLY:
+        return f"{inert(text, limit)} {say('jupyter_only', lang, name=undefined.group(1))}"
     return inert(text, limit)
 
 

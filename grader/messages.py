@@ -146,6 +146,20 @@ MESSAGES: dict[str, Template] = {
               "like are not there where code is graded). Grading also uses hidden tests that are not in this release.\n\n"
               "| exercise | function | points |\n|---|---|---|\n{rows}\n",
     },
+    "module_not_submitted": {
+        "ko": "'{module}' 모듈이 없습니다: 채점에는 제출한 파일 하나만 쓰입니다. 직접 만든 모듈이라면 그 코드를 이 파일에 넣으세요",
+        "en": "there is no module '{module}': only the submitted file is graded, so if it is a module of your own, "
+              "put its code in this file",
+    },
+    "jupyter_only": {
+        "ko": "({name}은(는) Jupyter 안에서만 있습니다. 채점할 때는 없으니 지우거나 print를 쓰세요.)",
+        "en": "({name} exists only inside Jupyter: remove it, or use print.)",
+    },
+    "not_top_level": {
+        "ko": " — {function}이(가) 다른 함수나 클래스 안에 정의되어 있습니다{location}. 파일의 최상위(들여쓰기 없이)에 정의하세요",
+        "en": " — {function} is defined inside another function or class{location}: define it at the top level of the "
+              "file (not indented)",
+    },
     "module_not_available": {
         "ko": "'{module}' 모듈은 채점 환경에 없습니다: 제출 코드는 파이썬 표준 라이브러리와 numpy만 쓸 수 있습니다",
         "en": "there is no module '{module}' where code is graded: submissions may use only Python's standard library and numpy",
@@ -212,8 +226,14 @@ MESSAGES: dict[str, Template] = {
     "code_cell_line": {"ko": "코드 셀 {cell}, {line}번째 줄", "en": "code cell {cell}, line {line}"},
     "more_syntax_errors": {"ko": "문법 오류 {count}개가 더 있습니다.", "en": "{count} more syntax errors."},
     "cell_not_run": {
-        "ko": "코드 셀 {cell}의 %%{magic} 셀은 채점할 때 실행되지 않습니다. 필요한 코드는 노트북 안에 직접 정의하세요.",
-        "en": "code cell {cell} (%%{magic}) is not run when grading: define the code it holds in the notebook itself.",
+        "ko": "코드 셀 {cell}의 %%{magic} 셀은 채점할 때 실행되지 않습니다.",
+        "en": "code cell {cell} (%%{magic}) is not run when grading.",
+    },
+    "cell_not_run_writefile": {
+        "ko": "코드 셀 {cell}의 %%writefile 셀은 채점할 때 실행되지 않습니다(파일이 만들어지지 않습니다). "
+              "그 코드는 노트북 안에 직접 정의하세요.",
+        "en": "code cell {cell} (%%writefile) is not run when grading, so its file is never written: define the code it "
+              "holds in the notebook itself.",
     },
     "syntax_error": {"ko": "문법 오류 ({where}): {message}", "en": "syntax error ({where}): {message}"},
     "because_syntax": {

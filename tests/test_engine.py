@@ -388,3 +388,13 @@ def test_a_report_lists_a_bounded_number_of_syntax_errors(public_plan):
     source = "".join(f"def broken_{number}(:\n    pass\n\n" for number in range(MAX_LISTED_SYNTAX_ERRORS + 30))
     report = grade(from_python(source), public_plan, lang="en", visibility="public")
     assert len(report.problems) == MAX_LISTED_SYNTAX_ERRORS + 1 and report.problems[-1] == "30 more syntax errors."
+
+
+def test_a_function_defined_inside_another_is_told_to_move_to_the_top_level(course, public_plan):
+    source = submission_source(course, {"im2col": None}) + (
+        "\n\ndef helpers():\n    def im2col(x, filter_h, filter_w, stride=1, pad=0):\n        return x\n    return im2col\n")
+    exercise = _by_id(grade(from_python(source), public_plan, lang="en", visibility="public"))["im2col"]
+    assert exercise.status == "missing"
+    assert exercise.tests[0].message == ("function im2col() not found — im2col is defined inside another function or "
+                                         f"class (line {source.count(chr(10)) - 2}): define it at the top level of "
+                                         "the file (not indented).")

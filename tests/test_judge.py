@@ -20,3 +20,18 @@ def test_other_exception_messages_are_shown_as_raised_and_made_inert():
     assert exception_message({"exc_type": "ValueError", "message": REFUSED}, "en", 300) == REFUSED
     assert exception_message({"exc_type": "ValueError", "message": "\x1b[2Jboom"}, "en", 300) == "\\x1b[2Jboom"
     assert exception_message({"exc_type": "ValueError", "message": "x" * 50}, "en", 10) == "x" * 10 + "…"
+
+
+def test_a_module_that_is_not_a_known_package_is_taken_for_the_students_own():
+    own = {"exc_type": "ModuleNotFoundError",
+           "message": "No module named 'cnn_utils' (graded code may use only Python's standard library and numpy)"}
+    assert exception_message(own, "en", 300).startswith("there is no module 'cnn_utils': only the submitted file is graded")
+    assert "직접 만든 모듈이라면" in exception_message(own, "ko", 300)
+
+
+def test_a_name_that_exists_only_in_jupyter_is_explained():
+    error = {"exc_type": "NameError", "message": "name 'display' is not defined"}
+    assert exception_message(error, "en", 300) == ("name 'display' is not defined (display exists only inside "
+                                                   "Jupyter: remove it, or use print.)")
+    other = {"exc_type": "NameError", "message": "name 'np' is not defined"}
+    assert exception_message(other, "en", 300) == "name 'np' is not defined"

@@ -262,8 +262,10 @@ def test_a_writefile_cell_is_not_run_and_the_report_says_so(public_plan):
     submission = from_notebook(text)
     assert submission.skipped_cells == [(1, "writefile")] and all("def im2col" not in unit.source for unit in submission.units)
     report = grade(submission, public_plan, lang="ko", visibility="public")
-    assert report.problems[0] == ("코드 셀 1의 %%writefile 셀은 채점할 때 실행되지 않습니다. "
-                                  "필요한 코드는 노트북 안에 직접 정의하세요.")
+    assert report.problems[0] == ("코드 셀 1의 %%writefile 셀은 채점할 때 실행되지 않습니다(파일이 만들어지지 않습니다). "
+                                  "그 코드는 노트북 안에 직접 정의하세요.")
+    bash = grade(from_notebook(notebook("%%bash\npip list")), public_plan, lang="en", visibility="public")
+    assert bash.problems[0] == "code cell 1 (%%bash) is not run when grading."
 
 
 def test_notebook_syntax_error_is_located_by_cell_and_line():
