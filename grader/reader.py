@@ -30,69 +30,96 @@ from .submission import Submission, SubmissionError, from_plain, read_bytes, sub
 
 READ_SECONDS = 10.0
 READ_MEMORY_MB = 1024  # address space (about 100 MiB of it taken by the worker itself)
+MAX_IDLE_WORKERS = 4
+MAX_REPLY_BYTES = 64 << 20
+# Bytecode over this is not sent (the sandbox compiles the source itself): 143 KB
+# of distinct long string constants compile to 125 MiB of it.
+MAX_BYTECODE_BYTES = 16 << 20
 _LEN = struct.Struct(">I")
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[1])
 
 
 class Reader:
-    """A reading worker and the lock that gives it one file at a time."""
+    """Reading workers, one per file being read at once (a file that takes its
+    whole deadline delays only its own grading), kept for the next files."""
 
     def __init__(self, seconds: float = READ_SECONDS, memory_mb: int = READ_MEMORY_MB) -> None:
         self.seconds, self.memory_mb = seconds, memory_mb
         self._lock = threading.Lock()
-        self._process: subprocess.Popen | None = None
+        self._idle: list[subprocess.Popen] = []
 
     def read(self, path: Path) -> Submission:
         return self.read_bytes(submission_bytes(path), path.name)
 
     def read_bytes(self, data: bytes, name: str) -> Submission:
         request = json.dumps({"name": name}).encode()
-        with self._lock:
-            for fresh in (False, True):
-                process = self._worker()
+        for fresh in (False, True):
+            worker = self._take(fresh)
+            try:
                 try:
-                    os.write(process.stdin.fileno(), _LEN.pack(len(request)) + request)
-                    _write_all(process.stdin.fileno(), _LEN.pack(len(data)) + data)
-                except OSError:  # a worker that died since the last file: one fresh start
-                    self.close()
+                    _write_all(worker.stdin.fileno(), _LEN.pack(len(request)) + request + _LEN.pack(len(data)))
+                    _write_all(worker.stdin.fileno(), data)
+                except OSError:  # an idle worker that died since its last file: one fresh start
+                    _discard(worker)
                     if fresh:
                         raise SubmissionError(f"{name}: the reading worker could not start") from None
                     continue
-                answer = self._answer(process)
-                if answer is None:
-                    self.close()
-                    raise SubmissionError(
-                        f"{name}: reading it needed more than {self.seconds:g} s or {self.memory_mb} MiB",
-                        "read_limits", name=name, seconds=f"{self.seconds:g}", memory_mb=self.memory_mb)
-                break
+                answer = self._answer(worker)
+            except BaseException:
+                _discard(worker)  # its answer, if any, must never be taken for the next file's
+                raise
+            if answer is None:
+                _discard(worker)
+                raise SubmissionError(
+                    f"{name}: reading it needed more than {self.seconds:g} s or {self.memory_mb} MiB",
+                    "read_limits", name=name, seconds=f"{self.seconds:g}", memory_mb=self.memory_mb)
+            self._give_back(worker)
+            break
         if "error" in answer:
             error = answer["error"]
             raise SubmissionError(error["text"], error.get("key", ""), **error.get("facts", {}))
         return from_plain(answer["submission"])
 
-    def _worker(self) -> subprocess.Popen:
-        if self._process is None or self._process.poll() is not None:
-            self._process = subprocess.Popen(
-                [sys.executable, "-m", "grader.reader", str(self.memory_mb)], cwd=_PACKAGE_ROOT,
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        return self._process
+    def _take(self, fresh: bool) -> subprocess.Popen:
+        with self._lock:
+            while self._idle and not fresh:
+                worker = self._idle.pop()
+                if worker.poll() is None:
+                    return worker
+                _discard(worker)
+        return subprocess.Popen([sys.executable, "-m", "grader.reader", str(self.memory_mb)], cwd=_PACKAGE_ROOT,
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
 
-    def _answer(self, process: subprocess.Popen) -> dict | None:
-        """The worker's reply, or None if it died or ran out of time."""
+    def _give_back(self, worker: subprocess.Popen) -> None:
+        with self._lock:
+            if len(self._idle) < MAX_IDLE_WORKERS:
+                self._idle.append(worker)
+                return
+        _discard(worker)
+
+    def _answer(self, worker: subprocess.Popen) -> dict | None:
+        """The worker's reply, or None if it died, ran out of time or answered too much."""
         deadline = time.monotonic() + self.seconds
         try:
-            prefix = _read_exactly(process.stdout.fileno(), _LEN.size, deadline)
-            return json.loads(_read_exactly(process.stdout.fileno(), _LEN.unpack(prefix)[0], deadline))
+            (size,) = _LEN.unpack(_read_exactly(worker.stdout.fileno(), _LEN.size, deadline))
+            if size > MAX_REPLY_BYTES:
+                return None
+            return json.loads(_read_exactly(worker.stdout.fileno(), size, deadline))
         except (EOFError, TimeoutError, OSError, ValueError):
             return None
 
     def close(self) -> None:
-        if self._process is not None:
-            self._process.kill()
-            self._process.wait()
-            for stream in (self._process.stdin, self._process.stdout):
-                stream.close()
-            self._process = None
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for worker in idle:
+            _discard(worker)
+
+
+def _discard(worker: subprocess.Popen) -> None:
+    worker.kill()
+    worker.wait()
+    for stream in (worker.stdin, worker.stdout):
+        stream.close()
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -151,7 +178,11 @@ def _serve(memory_mb: int) -> None:
         except EOFError:
             return
         try:
-            answer = {"submission": to_plain(read_bytes(data, request["name"]))}
+            submission = read_bytes(data, request["name"])
+            if sum(len(unit.bytecode or b"") for unit in submission.units) > MAX_BYTECODE_BYTES:
+                for unit in submission.units:
+                    unit.bytecode = None
+            answer = {"submission": to_plain(submission)}
         except SubmissionError as error:
             answer = {"error": {"text": str(error), "key": error.key, "facts": error.facts}}
         except MemoryError:

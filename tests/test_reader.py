@@ -72,8 +72,9 @@ def test_a_worker_that_died_between_files_is_started_again(reader, course, tmp_p
     path = tmp_path / "good.py"
     path.write_text(submission_source(course))
     first = reader.read(path)
-    os.kill(reader._process.pid, signal.SIGKILL)
-    reader._process.wait()
+    (worker,) = reader._idle
+    os.kill(worker.pid, signal.SIGKILL)
+    worker.wait()
     assert reader.read(path) == first
 
 
@@ -89,3 +90,56 @@ def test_grading_an_unreadable_file_reports_why_in_the_students_language(public_
         assert report.score == 0 and "lambdas.py 파일을 읽는 데 0.3초" in report.problems[0]
     finally:
         reading._SHARED.close()
+
+
+def test_a_file_that_takes_its_whole_deadline_delays_no_other_file(course, tmp_path):
+    import threading
+
+    reader = Reader(seconds=2.0)
+    slow, good = tmp_path / "lambdas.py", tmp_path / "good.py"
+    slow.write_text("lambda: 0\n" * 60_000)
+    good.write_text(submission_source(course))
+    finished: list[str] = []
+
+    def read(path):
+        try:
+            reader.read(path)
+        except SubmissionError:
+            pass
+        finished.append(path.name)
+
+    try:
+        threads = [threading.Thread(target=read, args=(path,)) for path in (slow, good)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert finished == ["good.py", "lambdas.py"]
+    finally:
+        reader.close()
+
+
+def test_a_read_interrupted_in_the_grader_never_hands_its_answer_to_the_next_file(reader, course, tmp_path,
+                                                                                  monkeypatch):
+    first, second = tmp_path / "first.py", tmp_path / "second.py"
+    first.write_text("def first():\n    return 1\n")
+    second.write_text("def second():\n    return 2\n")
+    reader.read(first)
+    real = Reader._answer
+
+    def interrupted(self, worker):
+        monkeypatch.setattr(Reader, "_answer", real)
+        raise MemoryError("while reading the worker's answer")
+
+    monkeypatch.setattr(Reader, "_answer", interrupted)
+    with pytest.raises(MemoryError):
+        reader.read(first)
+    assert "def second" in reader.read(second).units[0].source
+
+
+def test_bytecode_too_large_to_send_is_left_for_the_sandbox_to_compile(reader, tmp_path):
+    """143 KB of distinct long string constants compiled to 125 MiB of bytecode."""
+    path = tmp_path / "constants.py"
+    path.write_text("".join(f'c{number} = "\\U{0x10000 + number:08x}" * 4096\n' for number in range(1200)))
+    read = reader.read(path)
+    assert read.syntax_errors == [] and [unit.bytecode for unit in read.units] == [None]

@@ -172,9 +172,14 @@ def test_packages_beyond_numpy_fail_alike_on_every_backend(backend):
         sandbox.close()
 
 
-STARVED = ("import time\n\n\ndef spin(seconds):\n    start = time.process_time()\n"
+STARVED = ("import hashlib, threading, time\n\n\ndef spin(seconds):\n    start = time.process_time()\n"
            "    while time.process_time() - start < seconds:\n        pass\n    return 'done'\n\n\n"
-           "def nap(seconds):\n    time.sleep(seconds)\n    return 'woke'\n")
+           "def nap(seconds):\n    time.sleep(seconds)\n    return 'woke'\n\n\n"
+           "def nap_beside_busy_threads(seconds):\n    end = time.monotonic() + seconds\n"
+           "    def hash_until_done():\n        while time.monotonic() < end:\n"
+           "            hashlib.sha256(bytes(1 << 20)).digest()  # (without the GIL)\n"
+           "    for _ in range(3):\n        threading.Thread(target=hash_until_done, daemon=True).start()\n"
+           "    time.sleep(seconds)\n    return 'woke'\n")
 
 
 @pytest.mark.parametrize("backend", ["process", "bwrap"])
@@ -204,6 +209,13 @@ def test_a_call_starved_of_cpu_by_a_loaded_machine_gets_the_time_it_waited(backe
         assert time.perf_counter() - started > 1.0  # it did need more than its second of wall time
         started = time.perf_counter()
         napped = session.call("nap", [3.0], {}, [], 1.0)
+        assert napped.kind == "timeout" and time.perf_counter() - started < 2.0
+        # Its own busy threads wait for CPUs, the call's thread does not: no more time for it.
+        session.close()
+        session, load = _load(STARVED, sandbox)
+        assert session.load(load).kind == "loaded"
+        started = time.perf_counter()
+        napped = session.call("nap_beside_busy_threads", [3.0], {}, [], 1.0)
         assert napped.kind == "timeout" and time.perf_counter() - started < 2.0
     finally:
         for process in hogs:

@@ -35,17 +35,11 @@ def started(pid: int) -> int | None:
 
 
 def run_delay(pid: int) -> float | None:
-    """Seconds every thread of ``pid`` has spent runnable, waiting for a CPU."""
-    total, known = 0, False
+    """Seconds the main thread of ``pid`` (the one that runs the graded calls)
+    has spent runnable, waiting for a CPU. Its other threads' waits do not
+    count: a call that sleeps beside busy threads of its own waits for nothing."""
     try:
-        tasks = os.listdir(f"/proc/{pid}/task")
-    except OSError:
+        with open(f"/proc/{pid}/task/{pid}/schedstat") as handle:
+            return int(handle.read().split()[1]) / 1e9
+    except (OSError, ValueError, IndexError):
         return None
-    for tid in tasks:
-        try:
-            with open(f"/proc/{pid}/task/{tid}/schedstat") as handle:
-                total += int(handle.read().split()[1])
-                known = True
-        except (OSError, ValueError, IndexError):
-            pass
-    return total / 1e9 if known else None

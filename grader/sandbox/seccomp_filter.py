@@ -117,10 +117,12 @@ def _rules():
         rules.add_rule(deny, name, seccomp.Arg(0, seccomp.NE, 0))
     rules.add_rule(deny, "setpriority", seccomp.Arg(0, seccomp.NE, 0))  # a process group or a user
     rules.add_rule(deny, "setpriority", seccomp.Arg(1, seccomp.NE, 0))  # another process
+    # The kernel reads these arguments as 32-bit ints: only their low half is
+    # compared (a command with a high bit set is still the same command).
     for command in F_LOCKING:
-        rules.add_rule(deny, "fcntl", seccomp.Arg(1, seccomp.EQ, command))
+        rules.add_rule(deny, "fcntl", seccomp.Arg(1, seccomp.MASKED_EQ, 0xFFFFFFFF, command))
     for advice in (MADV_COLD, MADV_PAGEOUT):
-        rules.add_rule(deny, "madvise", seccomp.Arg(2, seccomp.EQ, advice))
+        rules.add_rule(deny, "madvise", seccomp.Arg(2, seccomp.MASKED_EQ, 0xFFFFFFFF, advice))
     rules.add_rule(seccomp.ERRNO(errno.EAFNOSUPPORT), "socket", seccomp.Arg(0, seccomp.NE, AF_UNIX))
     rules.add_rule(seccomp.ERRNO(errno.EAFNOSUPPORT), "socketpair", seccomp.Arg(0, seccomp.NE, AF_UNIX))
     # New namespaces through clone flags; clone3 hides its flags in memory, so

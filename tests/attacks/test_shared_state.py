@@ -45,6 +45,17 @@ def probe():
     address = ctypes.addressof(ctypes.c_char.from_buffer(mapped))
     attempt("madvise_pageout", lambda: libc_call("madvise", ctypes.c_void_p(address), ctypes.c_size_t(4096), 21))
     attempt("madvise_cold", lambda: libc_call("madvise", ctypes.c_void_p(address), ctypes.c_size_t(4096), 20))
+    # The kernel reads fcntl's command and madvise's advice as 32-bit ints: a high bit set must not slip past.
+    raw = libc.syscall
+    raw.restype = ctypes.c_long
+    high = 1 << 32
+    flock = ctypes.create_string_buffer(lock)
+    attempt("F_SETLK_high_bits", lambda: libc_call("syscall", ctypes.c_long(72), ctypes.c_long(shared),
+                                                   ctypes.c_long(high | fcntl.F_SETLK), flock))
+    attempt("F_OFD_SETLK_high_bits", lambda: libc_call("syscall", ctypes.c_long(72), ctypes.c_long(shared),
+                                                       ctypes.c_long(high | 37), flock))
+    attempt("madvise_pageout_high_bits", lambda: libc_call("syscall", ctypes.c_long(28), ctypes.c_void_p(address),
+                                                           ctypes.c_size_t(4096), ctypes.c_long(high | 21)))
     attempt("setpriority_zygote", lambda: os.setpriority(os.PRIO_PROCESS, 1, 19))
     attempt("setpriority_user", lambda: os.setpriority(os.PRIO_USER, 0, 19))
     attempt("setpriority_group", lambda: os.setpriority(os.PRIO_PGRP, 0, 19))
