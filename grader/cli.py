@@ -18,6 +18,7 @@ from rich.text import Text
 
 from .catalog import AssignmentPlan, Course, SpecError, find_course_root
 from .engine import grade_file, limits_for
+from .reader import ReaderUnavailable
 from .sandbox import BwrapSandbox, IsolationRequired, Limits, cgroups, open_sandbox, unavailable_reason
 from .release import ReleaseError, is_release, read_release, write_release
 from .report import Report, render_json, render_terminal
@@ -95,7 +96,11 @@ def check(
     """Self-check a submission on the public cases, with hints."""
     _require_file(submission)
     plan = _plan(assignment, course, frozenset({"public"}))
-    _show(grade_file(submission, plan, lang=lang.value, visibility="public"), output)
+    try:
+        report = grade_file(submission, plan, lang=lang.value, visibility="public")
+    except ReaderUnavailable as error:
+        raise _fail(str(error))
+    _show(report, output)
 
 
 @app.command("grade")
@@ -120,7 +125,10 @@ def grade_command(
         typer.echo("WARNING: the isolated sandbox is unavailable; student code runs WITHOUT isolation "
                    "and could read hidden cases or harm this machine.", err=True)
     with sandbox:
-        report = grade_file(submission, plan, lang=lang.value, visibility="all", sandbox=sandbox)
+        try:
+            report = grade_file(submission, plan, lang=lang.value, visibility="all", sandbox=sandbox)
+        except ReaderUnavailable as error:
+            raise _fail(str(error))
     _show(report, output)
 
 

@@ -35,16 +35,24 @@ MAX_REPLY_BYTES = 64 << 20
 # Bytecode over this is not sent (the sandbox compiles the source itself): 143 KB
 # of distinct long string constants compile to 125 MiB of it.
 MAX_BYTECODE_BYTES = 16 << 20
+START_SECONDS = 30.0
+_READY = b"ready\n"
 _LEN = struct.Struct(">I")
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[1])
+
+
+class ReaderUnavailable(RuntimeError):
+    """No reading worker could be started here (not the file's fault)."""
 
 
 class Reader:
     """Reading workers, one per file being read at once (a file that takes its
     whole deadline delays only its own grading), kept for the next files."""
 
-    def __init__(self, seconds: float = READ_SECONDS, memory_mb: int = READ_MEMORY_MB) -> None:
+    def __init__(self, seconds: float = READ_SECONDS, memory_mb: int = READ_MEMORY_MB,
+                 command: list[str] | None = None) -> None:
         self.seconds, self.memory_mb = seconds, memory_mb
+        self.command = command or [sys.executable, "-m", "grader.reader", str(memory_mb)]
         self._lock = threading.Lock()
         self._idle: list[subprocess.Popen] = []
 
@@ -62,7 +70,7 @@ class Reader:
                 except OSError:  # an idle worker that died since its last file: one fresh start
                     _discard(worker)
                     if fresh:
-                        raise SubmissionError(f"{name}: the reading worker could not start") from None
+                        raise ReaderUnavailable("the reading worker stopped before reading a file") from None
                     continue
                 answer = self._answer(worker)
             except BaseException:
@@ -87,8 +95,19 @@ class Reader:
                 if worker.poll() is None:
                     return worker
                 _discard(worker)
-        return subprocess.Popen([sys.executable, "-m", "grader.reader", str(self.memory_mb)], cwd=_PACKAGE_ROOT,
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        worker = subprocess.Popen(self.command, cwd=_PACKAGE_ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE)
+        try:
+            ready = _read_exactly(worker.stdout.fileno(), len(_READY), time.monotonic() + START_SECONDS) == _READY
+        except (EOFError, TimeoutError, OSError):
+            ready = False
+        if not ready:  # the grader's own failure: no student's file is blamed for it
+            _discard(worker)
+            detail = worker.stderr.read(2000).decode(errors="replace").strip()
+            worker.stderr.close()
+            raise ReaderUnavailable(f"the reading worker did not start: {detail}")
+        worker.stderr.close()
+        return worker
 
     def _give_back(self, worker: subprocess.Popen) -> None:
         with self._lock:
@@ -171,6 +190,8 @@ def _shared() -> Reader:
 def _serve(memory_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (memory_mb << 20, memory_mb << 20))
     source, sink = sys.stdin.fileno(), sys.stdout.fileno()
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 2)  # (what went wrong before this, the grader has read)
+    _write_all(sink, _READY)
     while True:
         try:
             request = json.loads(_read_exactly(source, _LEN.unpack(_read_exactly(source, _LEN.size))[0]))

@@ -143,3 +143,18 @@ def test_bytecode_too_large_to_send_is_left_for_the_sandbox_to_compile(reader, t
     path.write_text("".join(f'c{number} = "\\U{0x10000 + number:08x}" * 4096\n' for number in range(1200)))
     read = reader.read(path)
     assert read.syntax_errors == [] and [unit.bytecode for unit in read.units] == [None]
+
+
+def test_a_worker_that_cannot_start_is_the_graders_failure_not_the_files(course, tmp_path):
+    import sys
+
+    from grader.reader import ReaderUnavailable
+
+    path = tmp_path / "good.py"
+    path.write_text(submission_source(course))
+    broken = Reader(command=[sys.executable, "-c", "raise SystemExit('no grader package here')"])
+    try:
+        with pytest.raises(ReaderUnavailable, match="did not start: no grader package here"):
+            broken.read(path)
+    finally:
+        broken.close()
