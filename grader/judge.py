@@ -149,9 +149,9 @@ _NOT_IN_RUNTIME = re.compile(r"No module named '([^']{1,100})' \(graded code may
 
 # Packages students reach for that graded code cannot have; any other module
 # that is not there is taken for one of the student's own files.
-_PACKAGES = frozenset({"scipy", "torch", "torchvision", "tensorflow", "keras", "jax", "matplotlib", "pandas", "sklearn",
-                       "cv2", "PIL", "skimage", "seaborn", "tqdm", "numba", "cupy", "IPython", "ipywidgets", "google",
-                       "sympy", "plotly", "statsmodels", "h5py", "einops"})
+# (matplotlib, tqdm, IPython... import as stand-ins: see sandbox/standins.py)
+_PACKAGES = frozenset({"scipy", "torch", "torchvision", "tensorflow", "keras", "jax", "pandas", "sklearn", "cv2", "PIL",
+                       "skimage", "numba", "cupy", "google", "sympy", "plotly", "statsmodels", "h5py", "einops"})
 _UNDEFINED = re.compile(r"name '([^']{1,100})' is not defined")
 # Names that exist only in a Jupyter kernel.
 _JUPYTER_ONLY = frozenset({"display", "get_ipython", "In", "Out", "_ih", "_oh", "clear_output"})

@@ -398,3 +398,42 @@ def test_a_function_defined_inside_another_is_told_to_move_to_the_top_level(cour
     assert exercise.tests[0].message == ("function im2col() not found — im2col is defined inside another function or "
                                          f"class (line {source.count(chr(10)) - 2}): define it at the top level of "
                                          "the file (not indented).")
+
+
+NOTEBOOK_HABITS = '''import matplotlib.pyplot as plt, numpy as np
+from tqdm.auto import tqdm, trange
+from IPython.display import display, clear_output
+import seaborn as sns
+
+fig, ax = plt.subplots(figsize=(4, 4))
+ax.imshow(np.eye(3), cmap="gray")
+for axis in ax.flat:
+    axis.set_title("check")
+plt.show()
+display(np.eye(2))
+get_ipython().run_line_magic("matplotlib", "inline")
+
+'''
+
+
+@pytest.mark.parametrize("backend", ["process", "bwrap"])
+def test_leftover_plots_progress_bars_and_displays_cost_nothing(backend, course, public_plan):
+    """matplotlib, tqdm, IPython.display and Jupyter's own names are do-nothing
+    stand-ins on every backend: a notebook that plots its results is no less correct."""
+    from grader.sandbox import BwrapSandbox, ProcessSandbox, unavailable_reason
+
+    if backend == "bwrap" and unavailable_reason():
+        pytest.skip(unavailable_reason())
+    source = NOTEBOOK_HABITS + submission_source(course, {"dense-param-count": None}) + (
+        "\n\ndef dense_param_count(in_features, out_features, bias=True):\n"
+        "    total = 0\n    for _ in tqdm(range(in_features), desc='counting'):\n        total += out_features\n"
+        "    for _ in trange(1):\n        display(total)\n"
+        "    return total + (out_features if bias else 0)\n")
+    with (ProcessSandbox() if backend == "process" else BwrapSandbox(spare=False)) as sandbox:
+        report = grade(from_python(source), public_plan, sandbox=sandbox, lang="en", visibility="public")
+        assert report.score == report.max_score and report.problems == [], report.problems
+        # Nothing in them computes: an answer taken from one is not a number.
+        needs_a_value = "import matplotlib.pyplot as plt\n\ndef conv_param_count(*args, **kwargs):\n    return plt.gca()\n"
+        exercise = grade(from_python(needs_a_value), single_exercise(public_plan, "conv-param-count"),
+                         sandbox=sandbox, lang="en", visibility="public").exercises[0]
+        assert exercise.score == 0 and {test.reason for test in exercise.tests} <= {"wrong_type", "missing_exception"}

@@ -32,12 +32,13 @@ import types
 import numpy as np
 
 if __package__:
-    from . import compact, mapping, protocol, request
+    from . import compact, mapping, protocol, request, standins
 else:  # started as a plain script inside the sandbox
     import compact  # type: ignore[no-redef]
     import mapping  # type: ignore[no-redef]
     import protocol  # type: ignore[no-redef]
     import request  # type: ignore[no-redef]
+    import standins  # type: ignore[no-redef]
 
 MAX_CAPTURED_OUTPUT = 8 * 1024
 MAX_MESSAGE_CHARS = 500
@@ -284,7 +285,8 @@ def rehearse() -> None:
 
 class OnlyTheGradingRuntime:
     """An import finder that refuses packages beyond the standard library and
-    numpy, as the isolated sandbox has no others: a student's own machine
+    numpy (display-only ones get stand-ins, see standins.py), as the isolated
+    sandbox has no others: a student's own machine
     (the portable backend) then fails the same way, not only the server.
     Where a module would be loaded from decides (the standard library has
     private modules by many names)."""
@@ -299,6 +301,9 @@ class OnlyTheGradingRuntime:
         top = name.partition(".")[0]
         if top in self.allowed:
             return None  # the usual finders decide
+        stand_in = standins.spec_for(name)  # matplotlib, tqdm...: do-nothing modules, installed here or not
+        if stand_in is not None:
+            return stand_in
         spec = importlib.machinery.PathFinder.find_spec(name, path, target)
         if spec is not None:
             origin = spec.origin if spec.origin not in (None, "namespace") else next(
@@ -314,6 +319,7 @@ class OnlyTheGradingRuntime:
 def serve(read_fd: int, write_fd: int) -> None:
     if not any(isinstance(finder, OnlyTheGradingRuntime) for finder in sys.meta_path):
         sys.meta_path.insert(0, OnlyTheGradingRuntime())
+    standins.as_in_jupyter()
     captured = CappedText()
     sys.stdout = sys.stderr = captured
     namespace: dict = {}

@@ -205,8 +205,8 @@ def test_notebook_shell_escapes_and_magics_never_run(sandbox, course, full_plan,
     skipped = [f"code cell {cell} (%%{magic}) is not run" for cell, magic in
                ((2, "bash"), (3, "sh"), (4, "script"), (9, "writefile"))]
     assert [problem[:len(start)] for problem, start in zip(report.problems, skipped)] == skipped, report.problems
-    assert len(report.problems) == 5 and "NameError" in report.problems[4] and "cell 11" in report.problems[4], \
-        report.problems
+    # get_ipython() is an inert stand-in, as in a kernel with nothing behind it: .system() runs nothing.
+    assert len(report.problems) == 4, report.problems
     assert list(tmp_path.iterdir()) == []
 
 
