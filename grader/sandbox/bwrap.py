@@ -32,6 +32,7 @@ STAGED = ("runner.py", "protocol.py", "compact.py", "request.py", "mapping.py", 
           "seccomp_filter.py", "standins.py")
 DEFAULT_RUNTIME = "/opt/grader/runtime/bin/python"
 NOBODY = 65534
+SPARE_ZYGOTES = 2
 CONTROL_TIMEOUT = 15.0
 
 
@@ -200,7 +201,7 @@ class Zygote:
         self._unread_spawns += 1
         return ChildSession(to_child, from_child, ZygoteChild(self), self.limits)
 
-    def request_reset(self) -> None:
+    def request_reset(self, settle: bool = False) -> None:
         """Start a reset (kill everything in the sandbox but the zygote, wipe
         scratch) without waiting for it, and ask for the next run's child. The
         zygote handles requests in order, so that child is forked only once
@@ -208,7 +209,7 @@ class Zygote:
         if self._resetting or not self.alive:
             return
         try:
-            self.control.send(json.dumps({"op": "reset"}).encode())
+            self.control.send(json.dumps({"op": "reset", "settle": settle}).encode())
             self._resetting = True
         except OSError:
             self.close()
@@ -288,10 +289,12 @@ class ZygoteChild:
         self.status: tuple[int | None, int | None] | None = None
         self.on_cleanup = None
 
-    def kill(self) -> None:
+    def kill(self, ended: bool = False) -> None:
+        """``ended``: the child ended by itself (its reply channel closed): the
+        zygote takes its status before killing what it left."""
         if not self.killed:
             self.killed = True
-            self.zygote.request_reset()
+            self.zygote.request_reset(settle=ended)
 
     def exit_status(self) -> tuple[int | None, int | None]:
         self.kill()
@@ -306,12 +309,17 @@ class ZygoteChild:
 
     def run_delay(self) -> float | None:
         """The child is the zygote's oldest child (anything it leaves behind is
-        younger, even when reparented to the zygote)."""
+        younger, even when reparented to the zygote); where it made namespaces
+        of its own (see zygote._in_namespaces_of_its_own), the runner is the
+        oldest child of their PID 1."""
         zygote = self.zygote.host_pid()
-        forked = procfs.children(zygote) if zygote is not None else []
-        if not forked:
+        child = procfs.oldest(procfs.children(zygote)) if zygote is not None else None
+        if child is None:
             return None
-        return procfs.run_delay(min(forked, key=lambda pid: procfs.started(pid) or 1 << 62))
+        inits = procfs.children(child)
+        if len(inits) == 1 and procfs.namespace_pid(inits[0]) == 1:
+            child = procfs.oldest(procfs.children(inits[0])) or child
+        return procfs.run_delay(child)
 
 
 class BwrapSandbox:
@@ -321,11 +329,11 @@ class BwrapSandbox:
     isolated = True
 
     def __init__(self, limits: Limits | None = None, slots: int = 1, spare: bool = True) -> None:
-        """``slots`` zygotes for as many runs at once, and with ``spare`` one
-        more: zygotes are used in turn, so each has a whole run's time to
-        clean up and have its next child ready, and a submission never waits
-        for the one before it. Each is started on first use (grading a single
-        file never starts the spare)."""
+        """``slots`` zygotes for as many runs at once, and with ``spare`` two
+        more: zygotes are used in turn, so each has two runs' time to clean up
+        (a child's namespaces take a while to tear down) and have its next
+        child ready, and a submission never waits for the one before it. Each
+        is started on first use (grading a single file never starts a spare)."""
         reason = unavailable_reason()
         if reason:
             raise SandboxUnavailable(reason)
@@ -335,7 +343,7 @@ class BwrapSandbox:
         self._free: queue.Queue[Zygote | None] = queue.Queue()
         self._lock = threading.Lock()
         self._all: list[Zygote] = []
-        for _ in range(slots + spare):
+        for _ in range(slots + (SPARE_ZYGOTES if spare else 0)):
             self._free.put(None)  # started lazily, on first use
         self.seccomp = None
 

@@ -38,7 +38,7 @@ class PopenChild:
         self.popen = process
         self.workdir = workdir
 
-    def kill(self) -> None:
+    def kill(self, ended: bool = False) -> None:
         try:
             os.killpg(self.popen.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):

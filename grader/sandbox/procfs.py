@@ -34,6 +34,22 @@ def started(pid: int) -> int | None:
         return None
 
 
+def namespace_pid(pid: int) -> int | None:
+    """``pid``'s number in its own (innermost) PID namespace."""
+    try:
+        with open(f"/proc/{pid}/status") as handle:
+            for line in handle:
+                if line.startswith("NSpid:"):
+                    return int(line.split()[-1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def oldest(pids: list[int]) -> int | None:
+    return min(pids, key=lambda pid: started(pid) or 1 << 62) if pids else None
+
+
 def run_delay(pid: int) -> float | None:
     """Seconds the main thread of ``pid`` (the one that runs the graded calls)
     has spent runnable, waiting for a CPU. Its other threads' waits do not

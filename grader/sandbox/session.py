@@ -59,8 +59,9 @@ class Limits:
 class ChildProcess(Protocol):
     """How a backend controls the process it started for a session."""
 
-    def kill(self) -> None:
-        """Kill the child and all its descendants; idempotent."""
+    def kill(self, ended: bool = False) -> None:
+        """Kill the child and all its descendants; idempotent. ``ended``: the
+        child ended by itself (its status must survive the killing)."""
 
     def exit_status(self) -> tuple[int | None, int | None]:
         """(exit code, signal) of the child once it has stopped."""
@@ -341,7 +342,7 @@ class ChildSession:
 
     def _died(self, started: float) -> Outcome:
         elapsed = time.perf_counter() - started
-        self.kill()
+        self.kill(ended=True)
         code, signal_number = self.process.exit_status()
         if signal_number is not None:
             if signal_number == signal.SIGXCPU:
@@ -357,10 +358,11 @@ class ChildSession:
 
     # ------------------------------------------------------------------ cleanup
 
-    def kill(self) -> None:
-        """Kill the child and everything it started (idempotent)."""
+    def kill(self, ended: bool = False) -> None:
+        """Kill the child and everything it started (idempotent); ``ended``:
+        it ended by itself, and how is still to be read."""
         self.alive = False
-        self.process.kill()
+        self.process.kill(ended)
 
     def close(self) -> None:
         if self._closed:

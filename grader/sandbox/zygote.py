@@ -9,13 +9,15 @@ student's data ever reaches it (a forked child would inherit all of it).
 Control messages from the trusted parent arrive on a SOCK_SEQPACKET socket,
 one JSON object per packet, with the child's pipe ends as SCM_RIGHTS fds:
   {"op": "spawn", "rlimits": {...}, "seccomp": true} + [read_fd, write_fd] -> {"op": "spawned", "pid": n}
-  {"op": "reset"} -> {"op": "clean", "exit": code | null, "signal": n | null}
+  {"op": "reset", "settle": bool} -> {"op": "clean", "exit": code | null, "signal": n | null, "scratch_clean": bool}
+  ("settle": the child ended by itself; its status is waited for before anything is killed)
 Only the standard library, numpy and (optionally) pyseccomp are imported here.
 """
 
 from __future__ import annotations
 
 import ctypes
+import errno
 import gc
 import json
 import os
@@ -24,6 +26,7 @@ import signal
 import socket
 import stat
 import sys
+import time
 
 import numpy  # noqa: F401 - imported once here so that every child starts warm
 
@@ -49,9 +52,10 @@ def _send(control: socket.socket, message: dict) -> None:
 
 
 def _child(control: socket.socket, read_fd: int, write_fd: int, request: dict) -> None:
-    """In the forked child: limits, seccomp, then serve. Never returns."""
+    """In the forked child: namespaces of its own, limits, seccomp, then serve. Never returns."""
     try:
         control.close()
+        _in_namespaces_of_its_own(read_fd, write_fd)
         os.setsid()
         low, high = sorted((read_fd, write_fd))
         os.closerange(3, low)
@@ -95,6 +99,94 @@ def _child(control: socket.socket, read_fd: int, write_fd: int, request: dict) -
     os._exit(0)
 
 
+CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID = 0x00020000, 0x10000000, 0x20000000
+MS_NOSUID, MS_NODEV, MS_NOEXEC = 2, 4, 8
+
+
+def _in_namespaces_of_its_own(read_fd: int, write_fd: int) -> None:
+    """Return in a process that has a PID namespace and a /proc of its own.
+
+    The zygote lives across submissions: a child in its namespace could read
+    from its own PID, and from the zygote's /proc/1 counters, how many
+    processes the submissions before it made (hidden inputs can be counted
+    out that way). So this process (A) makes a user, PID and mount namespace,
+    forks their first process (B, PID 1 there), which mounts a /proc of the
+    new namespace and forks the process that returns from here (C, PID 2:
+    as PID 1 it would ignore its own signals, which verdicts rely on). B reaps
+    whatever C leaves behind and tells A how C ended; A ends the same way, so
+    the zygote sees C's fate. Where namespaces cannot be made, C is A."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if SYS_CAPSET is None or libc.unshare(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS) != 0:
+        return
+    fate_r, fate_w = os.pipe()
+    init = os.fork()
+    if init != 0:  # A
+        for fd in (read_fd, write_fd, fate_w):
+            os.close(fd)
+        os.waitpid(init, 0)
+        _end_as(_read_status(fate_r))
+    # B: PID 1 of the new namespace
+    os.close(fate_r)
+    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2):
+        signal.signal(number, signal.SIG_IGN)  # what C sends its init is ignored, not a KeyboardInterrupt in it
+    if libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None) != 0:
+        os._exit(70)  # a child that would see the zygote's /proc is never started
+    runner_pid = os.fork()
+    if runner_pid == 0:  # C
+        os.close(fate_w)
+        _drop_capabilities(libc)
+        return
+    for fd in (read_fd, write_fd):
+        os.close(fd)
+    status = None
+    while status is None:
+        try:
+            pid, reaped = os.waitpid(-1, 0)
+        except ChildProcessError:
+            break
+        if pid == runner_pid:
+            status = reaped
+    os.write(fate_w, str(status if status is not None else 70 << 8).encode())
+    os._exit(0)
+
+
+PR_CAPBSET_DROP = 24
+_CAPABILITY_VERSION_3 = 0x20080522
+SYS_CAPSET = {"x86_64": 126, "aarch64": 91}.get(os.uname().machine)  # (elsewhere: no namespaces of its own)
+
+
+def _drop_capabilities(libc) -> None:
+    """A new user namespace gives its first processes every capability in it.
+    They reach nothing outside it (its mounts, files and network belong to
+    bubblewrap's namespace), but the runner needs none: all are dropped,
+    from the bounding set too, before any student code."""
+    for number in range(64):
+        if libc.prctl(PR_CAPBSET_DROP, number, 0, 0, 0) != 0 and ctypes.get_errno() == errno.EINVAL:
+            break  # past the last capability this kernel has
+    header = (ctypes.c_uint32 * 2)(_CAPABILITY_VERSION_3, 0)
+    data = (ctypes.c_uint32 * 6)()  # effective, permitted, inheritable: none, for both 32-bit halves
+    if libc.syscall(SYS_CAPSET, header, data) != 0:
+        raise OSError(ctypes.get_errno(), "capset failed")
+
+
+def _read_status(fd: int) -> int:
+    try:
+        return int(os.read(fd, 32) or b"17920")  # (nothing said: exit status 70)
+    except ValueError:
+        return 70 << 8
+
+
+def _end_as(status: int) -> None:
+    """Exit as a process with wait status ``status`` did: by the same signal, or code."""
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        signal.signal(number, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {number})
+        os.kill(os.getpid(), number)
+        os._exit(128 + number)
+    os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 70)
+
+
 def _warm_up_numpy() -> None:
     """Run numpy's common paths once, on made-up data, so each child inherits
     their lazily built state instead of building it again (generic operations
@@ -124,6 +216,26 @@ def _kill_everything_else() -> None:
         os.kill(-1, signal.SIGKILL)
     except ProcessLookupError:
         pass
+
+
+# Passing a status up takes a millisecond or two; a child that only closed its
+# channel (and lives on) is not waited for long.
+SETTLE_SECONDS = 0.05
+
+
+def _settle(child: int) -> tuple[int | None, int | None] | None:
+    """When the child ended by itself, its first process passes on how (see
+    _in_namespaces_of_its_own) within moments: wait for that, not kill it
+    first. None if it has not ended by then."""
+    deadline = time.monotonic() + SETTLE_SECONDS
+    while time.monotonic() < deadline:
+        pid, status = os.waitpid(child, os.WNOHANG)
+        if pid == child:
+            if os.WIFSIGNALED(status):
+                return None, os.WTERMSIG(status)
+            return (os.WEXITSTATUS(status) if os.WIFEXITED(status) else None), None
+        time.sleep(0.001)
+    return None
 
 
 def _reap(last_child: int | None) -> tuple[int | None, int | None]:
@@ -235,8 +347,11 @@ def main() -> None:
         elif request.get("op") == "reset":
             for fd in fds:
                 os.close(fd)
+            settled = _settle(child) if request.get("settle") and child is not None else None
             _kill_everything_else()
-            exit_code, signal_number = _reap(child)
+            exit_code, signal_number = settled or _reap(child)
+            if settled:
+                _reap(None)
             child = None
             clean = _wipe_scratch()
             _send(control, {"op": "clean", "exit": exit_code, "signal": signal_number, "scratch_clean": clean})

@@ -81,3 +81,32 @@ def test_no_lock_watch_page_cache_control_or_zygote_scheduling_is_left_to_a_chil
                                         "[os.getpriority(os.PRIO_PROCESS, 0), os.sched_getscheduler(0)])\n")
     assert again == [0, 0]
     assert_only_zygotes_left()
+
+
+PIDS = '''
+import json, os, threading
+
+def probe(spawn):
+    for _ in range(spawn):
+        thread = threading.Thread(target=lambda: None)
+        thread.start()
+        thread.join()
+    with open("/proc/1/stat") as handle:
+        init = handle.read().rsplit(")", 1)[1].split()
+    return json.dumps({"pid": os.getpid(), "self": os.readlink("/proc/self"),
+                       "visible": sorted(int(name) for name in os.listdir("/proc") if name.isdigit()),
+                       "init_children_faults": int(init[8]), "init_children_ticks": int(init[13]) + int(init[14])})
+'''
+
+
+def test_a_child_counts_nothing_of_the_submissions_before_it_on_the_same_zygote(private_sandbox):
+    """The zygote lives on: in its PID namespace, a child's PID and the zygote's
+    /proc/1 counters told how many processes earlier submissions made (a hidden
+    input could be counted out that way). Each child has a PID namespace and a
+    /proc of its own."""
+    first = probe_json(private_sandbox, PIDS, [300])
+    second = probe_json(private_sandbox, PIDS, [0])
+    for seen in (first, second):
+        assert seen["pid"] == 2 and seen["self"] == "2" and seen["visible"] == [1, 2], seen
+    assert second["init_children_faults"] == 0 and second["init_children_ticks"] == 0, second
+    assert_only_zygotes_left()
