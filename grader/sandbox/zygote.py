@@ -21,6 +21,7 @@ import errno
 import gc
 import json
 import os
+import resource
 import select
 import signal
 import socket
@@ -180,6 +181,7 @@ def _end_as(status: int) -> None:
     """Exit as a process with wait status ``status`` did: by the same signal, or code."""
     if os.WIFSIGNALED(status):
         number = os.WTERMSIG(status)
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # (a SIGSEGV passed on dumps no core)
         signal.signal(number, signal.SIG_DFL)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {number})
         os.kill(os.getpid(), number)
