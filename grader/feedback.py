@@ -51,14 +51,15 @@ def load_failure_message(failure: Outcome, lang: str) -> str:
 
 
 def missing_because(load_errors: list[dict], submission: Submission, function: str, lang: str) -> str:
-    """Why ``function`` may be missing: the error that kept its definition
-    from running (it compiled, so something at load stopped it), else the
-    syntax errors (it may be in a piece that did not compile)."""
-    nested = _nested_definition(submission, function)
-    if nested is not None:
-        return say("not_top_level", lang, function=function, location=location_of(submission, nested, lang))
-    compiled = _defines(submission, function)
-    if submission.syntax_errors and not (compiled and load_errors):
+    """Why ``function`` may be missing: a definition nested in another, the
+    error that kept its definition from running (it compiled, so something at
+    load stopped it), else the syntax errors (it may be in a piece that did
+    not compile)."""
+    found = _definitions(submission, function)
+    defs = [(indented, line) for is_def, indented, line in found if is_def]
+    if defs and all(indented for indented, _ in defs):
+        return say("not_top_level", lang, function=function, location=location_of(submission, defs[0][1], lang))
+    if submission.syntax_errors and not (found and load_errors):
         return say("because_syntax", lang, errors="; ".join(
             f"{problem.where(lang)}: {inert(problem.message, 100)}" for problem in submission.syntax_errors[:3]))
     if load_errors:
@@ -67,24 +68,14 @@ def missing_because(load_errors: list[dict], submission: Submission, function: s
     return ""
 
 
-def _defines(submission: Submission, function: str) -> bool:
-    """Whether code that compiled defines ``function`` (a def, or an assignment at the start of a line)."""
-    pattern = re.compile(rf"^[ \t]*(?:(?:async[ \t]+)?def[ \t]+{re.escape(function)}\b|{re.escape(function)}[ \t]*[:=])",
-                         re.MULTILINE)
-    return any(pattern.search(unit.source) for unit in submission.units)
-
-
-def _nested_definition(submission: Submission, function: str) -> int | None:
-    """The line of an indented ``def function`` when the file has no top-level one."""
-    pattern = re.compile(rf"^([ \t]*)(?:async[ \t]+)?def[ \t]+{re.escape(function)}\b", re.MULTILINE)
-    nested = None
-    for unit in submission.units:
-        for match in pattern.finditer(unit.source):
-            if not match.group(1):
-                return None
-            if nested is None:
-                nested = unit.line_offset + unit.source.count("\n", 0, match.start()) + 1
-    return nested
+def _definitions(submission: Submission, function: str) -> list[tuple[bool, bool, int]]:
+    """(a def rather than an assignment, indented, joined-source line) of each
+    place code that compiled defines ``function``, in file order."""
+    name = re.escape(function)
+    pattern = re.compile(rf"^([ \t]*)(?:((?:async[ \t]+)?def[ \t]+{name}\b)|{name}[ \t]*[:=])", re.MULTILINE)
+    return [(match.group(2) is not None, bool(match.group(1)),
+             unit.line_offset + unit.source.count("\n", 0, match.start()) + 1)
+            for unit in submission.units for match in pattern.finditer(unit.source)]
 
 
 def load_problem(error: dict, submission: Submission, lang: str) -> str:

@@ -4,12 +4,12 @@ Decoding a file, parsing a notebook's JSON and compiling the code run none of
 the student's code, yet a crafted file makes them take minutes or gigabytes
 (a file of a million one-letter lines took 1.4 GiB to compile, 32 MiB of
 ``{}`` in a notebook's metadata 5.5 GiB to parse, 2 MiB of ``lambda:0`` half an
-hour). So the grader reads students' files in a separate, single-threaded
-worker under an address-space limit, and waits for it with a deadline: a file
-that breaks either is unreadable, and the grader, with every submission in
-flight beside it, goes on. The worker is started once and reused; after a
-failure it is replaced. Its answer is plain JSON (our own code wrote it, from
-data the student chose).
+hour). So the grader reads students' files in separate, single-threaded
+workers, one per file read at once, under an address-space limit, and waits
+for each with a deadline: a file that breaks either is unreadable, and the
+grader, with every submission in flight beside it, goes on. Workers are kept
+for the next files; one that failed is replaced. Its answer is plain JSON (our
+own code wrote it, from data the student chose).
 """
 
 from __future__ import annotations
@@ -120,11 +120,8 @@ class Reader:
         """The worker's reply, or None if it died, ran out of time or answered too much."""
         deadline = time.monotonic() + self.seconds
         try:
-            (size,) = _LEN.unpack(_read_exactly(worker.stdout.fileno(), _LEN.size, deadline))
-            if size > MAX_REPLY_BYTES:
-                return None
-            return json.loads(_read_exactly(worker.stdout.fileno(), size, deadline))
-        except (EOFError, TimeoutError, OSError, ValueError):
+            return json.loads(_read_framed(worker.stdout.fileno(), deadline, MAX_REPLY_BYTES))
+        except (EOFError, TimeoutError, OSError, ValueError):  # (ValueError: too long, or not JSON)
             return None
 
     def close(self) -> None:
@@ -145,6 +142,14 @@ def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]
+
+
+def _read_framed(fd: int, deadline: float | None = None, limit: int | None = None) -> bytes:
+    """One length-prefixed message; ValueError past ``limit`` bytes."""
+    (size,) = _LEN.unpack(_read_exactly(fd, _LEN.size, deadline))
+    if limit is not None and size > limit:
+        raise ValueError("message too long")
+    return _read_exactly(fd, size, deadline)
 
 
 def _read_exactly(fd: int, size: int, deadline: float | None = None) -> bytes:
@@ -197,8 +202,8 @@ def _serve(memory_mb: int) -> None:
     _write_all(sink, _READY)
     while True:
         try:
-            request = json.loads(_read_exactly(source, _LEN.unpack(_read_exactly(source, _LEN.size))[0]))
-            data = _read_exactly(source, _LEN.unpack(_read_exactly(source, _LEN.size))[0])
+            request = json.loads(_read_framed(source))
+            data = _read_framed(source)
         except EOFError:
             return
         try:

@@ -203,9 +203,9 @@ def _decode(data: bytes, name: str) -> str:
     try:
         return data.decode("utf-8-sig" if utf8 else encoding)
     except UnicodeDecodeError as error:
-        raise SubmissionError(f"{name} is not {'UTF-8' if utf8 else encoding} text (byte {error.start}): "
-                              f"save it as UTF-8", "not_text", name=name, encoding="UTF-8" if utf8 else encoding,
-                              byte=error.start) from error
+        shown = "UTF-8" if utf8 else encoding
+        raise SubmissionError(f"{name} is not {shown} text (byte {error.start}): save it as UTF-8", "not_text",
+                              name=name, encoding=shown, byte=error.start) from error
     except UnicodeError as error:
         raise SubmissionError(f"{name} is not {encoding} text: save it as UTF-8") from error
 

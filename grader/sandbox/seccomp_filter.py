@@ -48,8 +48,8 @@ DENIED = (
 # fcntl commands that lock or lease a file, or watch a directory (dnotify).
 F_LOCKING = (5, 6, 7, 36, 37, 38, 1024, 1025, 1026)  # F_GETLK..F_SETLKW, F_OFD_*, F_SETLEASE, F_GETLEASE, F_NOTIFY
 MADV_COLD, MADV_PAGEOUT = 20, 21  # evict (shared) page cache pages
-# Scheduling calls whose first argument is a pid: the child's own (0) only. The
-# zygote is PID 1 here, and what its children inherit must stay as it started.
+# Scheduling calls whose first argument is a pid: the child's own (0) only. What
+# a child's init or the zygote passes on to later processes must stay as it started.
 SCHEDULING_BY_PID = ("sched_setscheduler", "sched_setparam", "sched_setattr", "sched_setaffinity")
 
 

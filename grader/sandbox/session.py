@@ -163,7 +163,7 @@ class ChildSession:
 
     def _replies(self, seconds: list[float], started: float, more_to_come: bool = False) -> Iterator[Outcome]:
         # Read while the child starts on the batch (the grader would only wait).
-        self._delay_before = self.process.run_delay() if hasattr(self.process, "run_delay") else None
+        self._delay_before = self.process.run_delay()
         for number, allowed in enumerate(seconds):
             self._call = (started, allowed)
             try:

@@ -102,6 +102,7 @@ def _child(control: socket.socket, read_fd: int, write_fd: int, request: dict) -
 
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID = 0x00020000, 0x10000000, 0x20000000
 MS_NOSUID, MS_NODEV, MS_NOEXEC = 2, 4, 8
+LOST = 70  # the exit status (EX_SOFTWARE) of a child whose own end could not be passed on
 
 
 def _in_namespaces_of_its_own(read_fd: int, write_fd: int) -> None:
@@ -126,12 +127,11 @@ def _in_namespaces_of_its_own(read_fd: int, write_fd: int) -> None:
             os.close(fd)
         os.waitpid(init, 0)
         _end_as(_read_status(fate_r))
-    # B: PID 1 of the new namespace
+    # B: PID 1 of the new namespace. It ignores what the zygote ignores (the
+    # dispositions come down with each fork): what C sends its init is dropped.
     os.close(fate_r)
-    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2):
-        signal.signal(number, signal.SIG_IGN)  # what C sends its init is ignored, not a KeyboardInterrupt in it
     if libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None) != 0:
-        os._exit(70)  # a child that would see the zygote's /proc is never started
+        os._exit(LOST)  # a child that would see the zygote's /proc is never started
     runner_pid = os.fork()
     if runner_pid == 0:  # C
         os.close(fate_w)
@@ -147,7 +147,7 @@ def _in_namespaces_of_its_own(read_fd: int, write_fd: int) -> None:
             break
         if pid == runner_pid:
             status = reaped
-    os.write(fate_w, str(status if status is not None else 70 << 8).encode())
+    os.write(fate_w, str(status if status is not None else LOST << 8).encode())
     os._exit(0)
 
 
@@ -172,9 +172,9 @@ def _drop_capabilities(libc) -> None:
 
 def _read_status(fd: int) -> int:
     try:
-        return int(os.read(fd, 32) or b"17920")  # (nothing said: exit status 70)
-    except ValueError:
-        return 70 << 8
+        return int(os.read(fd, 32))
+    except ValueError:  # (nothing said)
+        return LOST << 8
 
 
 def _end_as(status: int) -> None:
@@ -186,7 +186,7 @@ def _end_as(status: int) -> None:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {number})
         os.kill(os.getpid(), number)
         os._exit(128 + number)
-    os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 70)
+    os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else LOST)
 
 
 def _warm_up_numpy() -> None:
