@@ -5,10 +5,16 @@ per-submission median and p95 wall time and the throughput of:
 
   floor   the reference solutions run in-process on the same cases (no grader at all)
   ours    the real grader: isolated warm sandbox, plain-data protocol, checks, diagnosis
+  bound   the least any grader that runs each submission in a process of its own
+          can cost here: this warm process forks, the child compiles the file
+          and calls every case, and exits (no isolation, no inputs sent, no
+          answers returned, nothing checked)
   naive   a naive grader: a fresh `python` per submission that imports numpy, runs
           every case and sends results back with pickle; the parent compares
 
-and the ratio of overheads (time minus floor): naive / ours.
+and the ratios of overheads (time minus floor): naive / ours, and naive /
+bound, the best ratio any design that forks a child per submission could show
+on this machine.
 
     .venv/bin/python bench/grading_overhead.py [--rounds 3] [--slots 2]
 """
@@ -16,6 +22,7 @@ and the ratio of overheads (time minus floor): naive / ours.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import pickle
 import statistics
@@ -83,6 +90,28 @@ def floor(course: Course, plan) -> float:
                 reference(*item.case.args, **item.case.kwargs)
             except Exception:  # noqa: BLE001 - cases that expect an exception
                 pass
+    return time.perf_counter() - started
+
+
+def bound(source: str, plan) -> float:
+    """A bare fork of this warm process (numpy loaded, its caches hot) that
+    compiles the submission and calls every case: what a fresh process, a
+    compile and the student's own code cost, and nothing else."""
+    calls = [(exercise.function, item.case.args, item.case.kwargs) for exercise in plan.exercises for item in exercise.cases]
+    started = time.perf_counter()
+    child = os.fork()
+    if child == 0:
+        try:
+            namespace = {"__name__": "submission"}
+            exec(compile(source, "submission.py", "exec"), namespace)
+            for function, args, kwargs in calls:
+                try:
+                    namespace[function](*args, **kwargs)
+                except BaseException:  # noqa: BLE001 - a buggy submission's failures cost their time too
+                    pass
+        finally:
+            os._exit(0)
+    os.waitpid(child, 0)
     return time.perf_counter() - started
 
 
@@ -163,6 +192,9 @@ def main() -> None:
         sandbox_cpu = (sandbox_cpu_seconds(sandbox) - sandbox_cpu) / len(ours)
 
     naives = [naive(source, plan) for _ in range(options.rounds) for _, source in batch]
+    gc.freeze()  # (as the sandbox's zygote does: the forked children then copy fewer pages)
+    bounds = [bound(source, plan) for _ in range(options.rounds) for _, source in batch]
+    gc.unfreeze()
 
     with BwrapSandbox(limits_for(plan), slots=options.slots) as sandbox:
         with ThreadPoolExecutor(max_workers=options.slots) as pool:
@@ -175,12 +207,16 @@ def main() -> None:
         print(f"  {name:<46} {score:6.2f}/135")
     print(summary("floor", floors))
     print(summary("ours", ours))
+    print(summary("bound", bounds))
     print(summary("naive", naives))
     floor_median = statistics.median(floors)
     our_overhead = statistics.median(ours) - floor_median
+    bound_overhead = statistics.median(bounds) - floor_median
     naive_overhead = statistics.median(naives) - floor_median
-    print(f"overhead per submission: ours {our_overhead * 1000:.1f} ms, naive {naive_overhead * 1000:.1f} ms, "
-          f"naive/ours = {naive_overhead / our_overhead:.1f}x")
+    print(f"overhead per submission: ours {our_overhead * 1000:.1f} ms, bound {bound_overhead * 1000:.1f} ms, "
+          f"naive {naive_overhead * 1000:.1f} ms")
+    print(f"naive/ours = {naive_overhead / our_overhead:.1f}x; naive/bound = {naive_overhead / bound_overhead:.1f}x "
+          f"(the most a child per submission allows here); ours/bound = {our_overhead / bound_overhead:.2f}")
     print(f"ours/floor = {statistics.median(ours) / floor_median:.1f}x, naive/floor = "
           f"{statistics.median(naives) / floor_median:.1f}x")
     print(f"ours, CPU per submission: grader process {parent_cpu * 1000:.1f} ms, sandbox (zygote and children) "
