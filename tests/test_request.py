@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import fcntl
+import mmap
 import math
 import os
+import re
 import socket
 import threading
 
@@ -129,6 +131,32 @@ def test_inputs_in_a_memory_file_are_each_childs_own_copy_and_the_file_is_sealed
         os.write(fd, b"x")  # sealed: whoever holds it cannot change it
     seals = fcntl.fcntl(fd, fcntl.F_GET_SEALS)
     assert seals & fcntl.F_SEAL_WRITE and seals & fcntl.F_SEAL_SHRINK and seals & fcntl.F_SEAL_GROW
+
+
+def _kernel_at_least(major: int, minor: int) -> bool:
+    found = [int(part) for part in re.findall(r"\d+", os.uname().release)[:2]]
+    return found >= [major, minor]
+
+
+@pytest.mark.skipif(not hasattr(os, "memfd_create"), reason="this system has no memory files")
+def test_inputs_arrive_mapped_in_and_still_unwritten():
+    """The inputs' pages are mapped when the batch arrives (no fault on each
+    page's first read), for reading: they still count as unwritten."""
+    calls = [("f", request.encode_call([np.arange(50_000.0)], {}, [0]))]
+    header, blobs, pages = _send(request.calls_frame(calls))
+    array = request.decode_input(header["calls"][0][1][0], blobs, 0)  # (a view: nothing read yet)
+    address, size = array.ctypes.data, array.nbytes
+    first, last = address // mmap.PAGESIZE, (address + size - 1) // mmap.PAGESIZE
+    with open("/proc/self/pagemap", "rb") as pagemap:
+        pagemap.seek(first * 8)
+        entries = pagemap.read((last - first + 1) * 8)
+    present = sum(entries[index + 7] >> 7 for index in range(0, len(entries), 8))
+    if _kernel_at_least(5, 14):
+        assert present == last - first + 1, "every page of the inputs is mapped before any is read"
+    assert not pages.written(0)
+    assert np.array_equal(array, np.arange(50_000.0)) and not pages.written(0)
+    array[-1] = 0.0
+    assert pages.written(0)
 
 
 @pytest.mark.skipif(not hasattr(os, "memfd_create"), reason="this system has no memory files")

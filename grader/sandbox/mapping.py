@@ -39,13 +39,20 @@ def map_inputs(fd: int, sizes: list[int], align: int) -> tuple[memoryview, "Writ
     address = _LIBC.mmap(None, end, mmap.PROT_READ | mmap.PROT_WRITE, mmap.MAP_PRIVATE, fd, 0)
     if address in (None, ctypes.c_void_p(-1).value):
         raise OSError(ctypes.get_errno(), "cannot map the inputs")
+    # Every input is read by the call that gets it: mapping all the file's
+    # pages in one call costs less than a fault on each page's first read.
+    # They are mapped for reading, so they stay the file's pages until written.
+    # (Before Linux 5.14 the advice is refused, and each page faults in.)
+    _LIBC.madvise(address, end, MADV_POPULATE_READ)
     inputs = (ctypes.c_char * end).from_address(address)  # (never unmapped: it ends with the child)
     return memoryview(inputs).cast("B"), WrittenPages.watch(address, where)
 
 
+MADV_POPULATE_READ = 22
 _LIBC = ctypes.CDLL(None, use_errno=True)
 _LIBC.mmap.restype = ctypes.c_void_p
 _LIBC.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+_LIBC.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
 
 
 class WrittenPages:
