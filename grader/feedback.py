@@ -81,6 +81,8 @@ def _definitions(submission: Submission, function: str) -> list[tuple[bool, bool
 def load_problem(error: dict, submission: Submission, lang: str) -> str:
     frames = error.get("frames", [])
     where = location_of(submission, frames[0]["line"], lang) if frames else ""
+    if error.get("interrupted"):
+        return say("load_interrupted", lang, where=where)
     return f"{inert(error.get('exc_type', 'Exception'), 200)}{where}: {exception_message(error, lang, 200)}"
 
 

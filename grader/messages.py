@@ -176,6 +176,13 @@ MESSAGES: dict[str, Template] = {
         "ko": "실행 프로세스가 중단된 뒤 파일을 다시 불러오지 못했습니다 (처음에는 불러왔습니다). 남은 테스트는 실행하지 않았습니다.",
         "en": "after the process running your code stopped, the file could not be loaded again (it had loaded the first time); the remaining tests were not run.",
     },
+    "load_interrupted": {
+        "ko": "함수 밖의 최상위 코드가 시간 제한 안에 끝나지 않아 중단했습니다{where} (주피터의 '커널 중단'처럼). "
+              "나머지 코드는 계속 불러와 채점했습니다. 제출 파일에서는 오래 걸리는 실행을 빼 주세요.",
+        "en": "top-level code (outside functions) did not finish within the time limit and was interrupted{where} "
+              "(as Jupyter's 'interrupt kernel' does); the rest of the file was still loaded and graded. Remove "
+              "long-running code from the file you submit.",
+    },
     "while_loading": {"ko": "파일을 불러오는 중: {detail}", "en": "while loading the file: {detail}"},
     "protocol_error": {
         "ko": "반환값을 읽을 수 없습니다 ({detail}).",

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from grader.engine import grade
+from grader.engine import grade, limits_for
 from grader.submission import from_python
 
 from conftest import isolated, single_exercise, submission_source
@@ -276,6 +277,31 @@ def test_errors_point_at_the_students_cell_and_line(public_plan):
               "    raise KeyError('line five')\n")
     test = grade(from_python(source), plan, lang="en").exercises[0].tests[0]
     assert test.reason == "exception" and "(line 5)" in test.message, test.message
+
+
+def test_a_notebook_cell_left_running_is_interrupted_and_the_cells_after_it_graded(public_plan):
+    """A training or demo cell that runs past the load's time stops as Jupyter's
+    'interrupt kernel' would stop it; the report names its cell and line."""
+    import dataclasses
+
+    from nbformat.v4 import new_code_cell, new_notebook, writes
+
+    from grader.sandbox import open_sandbox
+    from grader.submission import from_notebook
+
+    book = new_notebook(cells=[
+        new_code_cell("import numpy as np"),
+        new_code_cell("losses = []\nwhile True:  # training\n    losses.append(np.random.rand())\n    losses = losses[-10:]"),
+        new_code_cell("def dense_param_count(in_features, out_features, bias=True):\n"
+                      "    return in_features * out_features + (out_features if bias else 0)"),
+    ])
+    plan = single_exercise(public_plan, "dense-param-count")
+    limits = dataclasses.replace(limits_for(plan), load_seconds=0.5)
+    with open_sandbox(limits) as sandbox:
+        for lang, where in (("en", r"interrupted \(code cell 2, line [234]\)"), ("ko", r"중단했습니다 \(코드 셀 2, [234]번째 줄\)")):
+            report = grade(from_notebook(writes(book)), plan, sandbox=sandbox, lang=lang)
+            assert report.score == report.max_score > 0, [test.message for test in report.exercises[0].tests]
+            assert any(re.search(where, problem) for problem in report.problems), report.problems
 
 
 def test_reloading_after_crashes_counts_against_the_exercise_budget(full_plan):

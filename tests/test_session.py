@@ -65,11 +65,71 @@ def test_calls_sent_behind_a_slow_load_get_their_time_from_the_loaded_answer(bac
 def test_calls_sent_behind_a_load_that_never_ends_are_not_run():
     from grader.sandbox import Limits
 
-    sandbox = ProcessSandbox(Limits(load_seconds=0.5))
-    session, load = _load("while True:\n    pass\n", sandbox)
+    sandbox = ProcessSandbox(Limits(load_seconds=0.5, load_grace_seconds=0.3, load_interrupts=2))
+    # (It shrugs off each interruption.)
+    session, load = _load("while True:\n    try:\n        while True:\n            pass\n"
+                          "    except KeyboardInterrupt:\n        pass\n", sandbox)
     try:
+        started = time.perf_counter()
         loaded, outcomes = session.load_then_call(load, [_call(0.1, 5.0)])
         assert loaded.kind == "timeout" and list(outcomes) == [] and not session.alive
+        assert 1.1 <= time.perf_counter() - started < 3.0, "the load's time, then two short graces"
+    finally:
+        session.close()
+
+
+def _sandbox(backend: str, **limits):
+    from grader.sandbox import BwrapSandbox, Limits, unavailable_reason
+
+    if backend == "bwrap" and unavailable_reason():
+        pytest.skip(unavailable_reason())
+    return ProcessSandbox(Limits(**limits)) if backend == "process" else BwrapSandbox(Limits(**limits), spare=False)
+
+
+@pytest.mark.parametrize("backend", ["process", "bwrap"])
+@pytest.mark.parametrize("slow", ["while True:\n    pass", "import time\ntime.sleep(60)",
+                                  "import numpy as np\nwhile True:\n    np.pad(np.zeros((8, 8)), 1)"])
+def test_a_load_past_its_time_is_interrupted_and_the_rest_of_the_module_still_loads(slow, backend):
+    """As Jupyter's 'interrupt kernel': the statement running stops, the ones after it run."""
+    sandbox = _sandbox(backend, load_seconds=0.5, load_grace_seconds=2.0)
+    session, load = _load(f"{slow}\n\ndef slow_add(x):\n    return x + 1\n", sandbox)
+    try:
+        started = time.perf_counter()
+        loaded, outcomes = session.load_then_call(load, [_call(0.1, 5.0)])
+        assert time.perf_counter() - started < 2.0
+        assert loaded.kind == "loaded" and loaded.interrupted == 1
+        assert [error["exc_type"] for error in loaded.errors] == ["KeyboardInterrupt"]
+        assert loaded.errors[0]["interrupted"] is True and loaded.errors[0]["frames"][0]["line"] >= 1
+        assert [(outcome.kind, outcome.value) for outcome in outcomes] == [("returned", 1.1)]
+    finally:
+        session.close()
+        sandbox.close()
+
+
+@pytest.mark.parametrize("backend", ["process", "bwrap"])
+def test_an_interruption_after_loading_never_reaches_a_call(backend):
+    """(One sent as the load answered, say.) Only loading can be interrupted."""
+    sandbox = _sandbox(backend)
+    session, load = _load("import time\ndef slow_add(x):\n    time.sleep(x)\n    return x + 1\n", sandbox)
+    try:
+        assert session.load(load).kind == "loaded"
+        outcomes = session.call_many([_call(0.6, 5.0)])
+        time.sleep(0.2)
+        session.process.interrupt()
+        assert [(outcome.kind, outcome.value) for outcome in outcomes] == [("returned", 1.6)]
+    finally:
+        session.close()
+        sandbox.close()
+
+
+def test_a_keyboard_interrupt_the_code_raises_itself_is_not_taken_for_the_graders():
+    sandbox = ProcessSandbox()
+    session, load = _load("raise KeyboardInterrupt\n\ndef slow_add(x):\n    return x + 1\n", sandbox)
+    try:
+        loaded = session.load(load)
+        assert loaded.kind == "loaded" and loaded.interrupted == 0
+        assert [error["exc_type"] for error in loaded.errors] == ["KeyboardInterrupt"]
+        assert "interrupted" not in loaded.errors[0]
     finally:
         session.close()
 

@@ -308,10 +308,34 @@ class ZygoteChild:
             self.on_cleanup(self.zygote)
 
     def run_delay(self) -> float | None:
-        """The child is the zygote's oldest child (anything it leaves behind is
-        younger, even when reparented to the zygote); where it made namespaces
-        of its own (see zygote._in_namespaces_of_its_own), the runner is the
-        oldest child of their PID 1."""
+        runner = self._runner()
+        return procfs.run_delay(runner) if runner is not None else None
+
+    def interrupt(self) -> None:
+        """SIGINT to the runner, by a pidfd taken while it is certainly the
+        runner (a number read from /proc could be another process's by the time
+        it is used)."""
+        runner = self._runner()
+        if runner is None or self.killed:
+            return
+        try:
+            handle = os.pidfd_open(runner)
+        except OSError:
+            return
+        try:
+            if self._runner() == runner:
+                signal.pidfd_send_signal(handle, signal.SIGINT)
+        except OSError:
+            pass
+        finally:
+            os.close(handle)
+
+    def _runner(self) -> int | None:
+        """The host PID of the process running the student's code. The child is
+        the zygote's oldest child (anything it leaves behind is younger, even
+        when reparented to the zygote); where it made namespaces of its own
+        (see zygote._in_namespaces_of_its_own), the runner is the oldest child
+        of their PID 1."""
         zygote = self.zygote.host_pid()
         child = procfs.oldest(procfs.children(zygote)) if zygote is not None else None
         if child is None:
@@ -319,7 +343,7 @@ class ZygoteChild:
         inits = procfs.children(child)
         if len(inits) == 1 and procfs.namespace_pid(inits[0]) == 1:
             child = procfs.oldest(procfs.children(inits[0])) or child
-        return procfs.run_delay(child)
+        return child
 
 
 class BwrapSandbox:

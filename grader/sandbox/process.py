@@ -60,6 +60,13 @@ class PopenChild:
     def run_delay(self) -> float | None:
         return procfs.run_delay(self.popen.pid)
 
+    def interrupt(self) -> None:
+        if self.popen.returncode is None:  # (not reaped: its number is still its own)
+            try:
+                os.kill(self.popen.pid, signal.SIGINT)
+            except (ProcessLookupError, PermissionError):
+                pass
+
 
 class ProcessSandbox:
     """Plain process isolation: a fresh child per submission, rlimits, outside timeouts."""

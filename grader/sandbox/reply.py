@@ -33,6 +33,8 @@ class Outcome:
     reported_seconds: float = 0.0
     # The reply's size: decoded arrays are views of it, so keeping the outcome keeps all of it.
     frame_bytes: int = 0
+    # A load past its time is interrupted rather than killed (see session): how many times.
+    interrupted: int = 0
 
 
 def decode(payload, elapsed: float, output_limit: int) -> Outcome:

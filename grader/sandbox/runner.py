@@ -23,6 +23,7 @@ import json
 import marshal
 import os
 import resource
+import signal
 import sys
 import sysconfig
 import time
@@ -45,6 +46,19 @@ MAX_MESSAGE_CHARS = 500
 MAX_TRACE_FRAMES = 8
 MAX_LOAD_ERRORS = 50
 FILE_CODE: set = set()  # code objects compiled from the submission's own file
+# Whether the submission's top-level code is running: only then does an
+# interruption from the parent (SIGINT, a load past its time) raise in it.
+_LOADING = False
+
+
+def _interrupt_loading(signal_number, frame) -> None:
+    """As Jupyter's "interrupt kernel": the top-level statement running stops
+    with KeyboardInterrupt, and loading goes on with the next one. Raised only
+    inside the submission's own code (never in the runner's, between statements)."""
+    while _LOADING and frame is not None:
+        if frame.f_code in FILE_CODE:
+            raise KeyboardInterrupt
+        frame = frame.f_back
 
 
 class CappedText(io.TextIOBase):
@@ -140,6 +154,7 @@ def _run_unit(source: str, line_offset: int, filename: str, namespace: dict, err
               code=None, flags: int = 0) -> None:
     """``flags``: the future features the unit is compiled with (its own
     ``from __future__`` imports, or an earlier unit's, hold for all of it)."""
+    global _LOADING
     lines = source.split("\n")
     start = 0  # index in ``lines`` where the code still to run begins
     while start < len(lines):
@@ -155,11 +170,14 @@ def _run_unit(source: str, line_offset: int, filename: str, namespace: dict, err
         flags |= request.future_flags(code)
         try:
             _remember(code)
+            _LOADING = True
             exec(code, namespace)
             return
         except BaseException as error:  # noqa: BLE001 - SystemExit, a SyntaxError from eval too: keep loading
             _note(errors, error, filename)
             failed_line = _module_line(error, filename)
+        finally:
+            _LOADING = False
         resume = _next_statement(rest, failed_line - offset) if failed_line else None
         if resume is None:
             return
@@ -342,7 +360,10 @@ def serve(read_fd: int, write_fd: int) -> None:
         if kind == "load":
             filename = header.get("filename", filename)
             codes = [bytes(blob) for blob in blobs] if header.get("magic") == request.BYTECODE_MAGIC else None
+            signal.signal(signal.SIGINT, _interrupt_loading)
             namespace, errors = load_module(header["units"], filename, codes)
+            # (The code may have set a handler of its own: a late interruption must not reach a call.)
+            signal.signal(signal.SIGINT, _interrupt_loading)
             _reply(write_fd, captured, {"kind": "loaded", "errors": errors}, [])
         elif kind == "calls":
             # One request, one reply per call as each finishes: the parent

@@ -45,6 +45,11 @@ class Limits:
     output_kb: int = 8192
     scratch_mb: int = 32  # the private /tmp
     load_seconds: float = 10.0
+    # A load past its time is interrupted, as Jupyter interrupts a cell: the
+    # statement running stops and the rest of the module gets this much more
+    # time, up to ``load_interrupts`` times; after that the child is killed.
+    load_grace_seconds: float = 2.0
+    load_interrupts: int = 3
 
     def rlimits(self) -> dict[str, int]:
         return {
@@ -72,6 +77,9 @@ class ChildProcess(Protocol):
     def run_delay(self) -> float | None:
         """Seconds the child has spent runnable but waiting for a CPU (None if unknown)."""
 
+    def interrupt(self) -> None:
+        """Send the process running the student's code SIGINT (nothing if it is gone)."""
+
 
 class ChildSession:
     """A conversation with one child holding one loaded submission.
@@ -95,12 +103,14 @@ class ChildSession:
         self._closed = False
         self._call = (time.perf_counter(), 0.0)  # (started, allowed) of the call whose reply is awaited
         self._delay_before: float | None = None  # the child's run delay when its batch began
+        self._interrupts_left = 0  # of the load being waited for
+        self._grace_until = 0.0  # the end of the time given after the last interruption
 
     # ----------------------------------------------------------------- requests
 
     def load(self, load_request: tuple[dict, list]) -> Outcome:
         """Run a module in the child: ``load_request`` is made by :func:`request.load_request`."""
-        return next(self._exchange(request.frame(*load_request), [self.limits.load_seconds]))
+        return next(self._exchange(request.frame(*load_request), [self.limits.load_seconds], loading=True))
 
     def load_then_call(self, load_request: tuple[dict, list],
                        calls: list[tuple[str, request.EncodedCall, float]]) -> tuple[Outcome, Iterator[Outcome]]:
@@ -113,7 +123,8 @@ class ChildSession:
             # Inputs this large could fill the channel while the child loads.
             loaded = self.load(load_request)
             return loaded, self.call_many(calls) if loaded.kind == "loaded" else iter(())
-        loading = self._exchange(request.frame(*load_request), [self.limits.load_seconds], more_to_come=True)
+        loading = self._exchange(request.frame(*load_request), [self.limits.load_seconds], more_to_come=True,
+                                 loading=True)
         if self.alive:
             try:
                 self._send(frame, time.perf_counter() + SEND_SECONDS)
@@ -143,11 +154,13 @@ class ChildSession:
         return request.calls_frame([(function, encoded) for function, encoded, _ in calls],
                                    getattr(self.process, "sandbox_key", None))
 
-    def _exchange(self, frame: request.Frame, seconds: list[float], more_to_come: bool = False) -> Iterator[Outcome]:
+    def _exchange(self, frame: request.Frame, seconds: list[float], more_to_come: bool = False,
+                  loading: bool = False) -> Iterator[Outcome]:
         """Send the request now; the replies are read as the iterator is consumed
         (so the caller can do other work while the child runs). With
         ``more_to_come``, another request follows, so replies beyond this
-        request's are not out of turn."""
+        request's are not out of turn; with ``loading``, the request is a load
+        (past its time, it is interrupted before it is killed)."""
         if not self.alive:
             return iter([Outcome("crashed", detail="the child had already stopped")])
         started = time.perf_counter()
@@ -159,13 +172,15 @@ class ChildSession:
         except OSError:
             return iter([self._died(started)])
         # The first call's time starts once it has its inputs.
-        return self._replies(seconds, time.perf_counter(), more_to_come)
+        return self._replies(seconds, time.perf_counter(), more_to_come, loading)
 
-    def _replies(self, seconds: list[float], started: float, more_to_come: bool = False) -> Iterator[Outcome]:
+    def _replies(self, seconds: list[float], started: float, more_to_come: bool = False,
+                 loading: bool = False) -> Iterator[Outcome]:
         # Read while the child starts on the batch (the grader would only wait).
         self._delay_before = self.process.run_delay()
         for number, allowed in enumerate(seconds):
             self._call = (started, allowed)
+            self._interrupts_left, self._grace_until = (self.limits.load_interrupts if loading else 0), 0.0
             try:
                 payload = self._read_frame(started + allowed, last=number == len(seconds) - 1)
             except TimeoutError:
@@ -180,8 +195,10 @@ class ChildSession:
                 yield Outcome("protocol_error", detail=str(error), seconds=time.perf_counter() - started)
                 return
             answered = time.perf_counter()
+            interrupted = self.limits.load_interrupts - self._interrupts_left if loading else 0
+            self._interrupts_left = 0
             try:
-                outcome = self._decode(payload, answered - started)
+                outcome = self._decode(payload, answered - started, interrupted)
             except Exception as error:  # noqa: BLE001 - whatever a malformed reply makes fail
                 self.kill()
                 yield Outcome("protocol_error", detail=str(error)[:200], seconds=answered - started)
@@ -222,9 +239,14 @@ class ChildSession:
                 continue
             protocol.drop_written(pending, written)
 
-    def _decode(self, payload: bytes, elapsed: float) -> Outcome:
+    def _decode(self, payload: bytes, elapsed: float, interrupted: int = 0) -> Outcome:
         outcome = reply.decode(payload, elapsed, self.limits.output_kb * 1024)
         outcome.frame_bytes = len(payload)
+        if interrupted and outcome.kind == "loaded":
+            # The grader's own word (not the child's) for which errors its interruptions made.
+            outcome.interrupted = interrupted
+            for error in outcome.errors:
+                error["interrupted"] = error["exc_type"] == "KeyboardInterrupt"
         return outcome
 
     def _read_frame(self, deadline: float, last: bool = False) -> memoryview:
@@ -287,7 +309,7 @@ class ChildSession:
         while len(buffer):
             if time.perf_counter() >= deadline:
                 if not self._poll.poll(0):
-                    deadline = self._starved_deadline(deadline)  # (what arrived in time counts, even when read late)
+                    deadline = self._later_deadline(deadline)  # (what arrived in time counts, even when read late)
                     if deadline is None:
                         raise TimeoutError
                     continue
@@ -306,6 +328,24 @@ class ChildSession:
             buffer[:count] = data[:count]
             buffer = buffer[count:]
             self._inbox, self._inbox_at = data, count
+
+    def _later_deadline(self, deadline: float) -> float | None:
+        """Past ``deadline``: more time for the reply awaited, or None."""
+        if self._grace_until > time.perf_counter():
+            return self._grace_until
+        return self._starved_deadline(deadline) or self._interrupted_deadline()
+
+    def _interrupted_deadline(self) -> float | None:
+        """A load past its time (and past what starving allows) is interrupted:
+        the student's top-level statement running stops, and the rest of the
+        module gets ``load_grace_seconds`` more. Not for calls, nor more than
+        ``load_interrupts`` times (a module that ignores them is killed)."""
+        if self._interrupts_left <= 0:
+            return None
+        self._interrupts_left -= 1
+        self.process.interrupt()
+        self._grace_until = time.perf_counter() + self.limits.load_grace_seconds
+        return self._grace_until
 
     def _starved_deadline(self, deadline: float) -> float | None:
         """A later deadline for the call being waited for when the child spent

@@ -30,9 +30,23 @@ def _with_conv_param_count(course, source: str) -> str:
 # ------------------------------------------------------------------------- loops
 
 
-def test_infinite_loop_at_import_time_times_out_every_exercise_and_grading_completes(sandbox, course, full_plan):
+def test_an_endless_loop_at_import_time_is_interrupted_and_the_rest_of_the_file_graded(sandbox, course, full_plan):
+    """As Jupyter's 'interrupt kernel' (a demo cell left running): the loop
+    stops, the definitions after it load, the report says where it stopped."""
     source = ("import time\n_end = time.monotonic() + 10\nwhile time.monotonic() < _end:  # bounded 'forever'\n"
               "    pass\n" + submission_source(course))
+    plan = only(full_plan, "conv-param-count", DENSE, **FAST)
+    report = grade(from_python(source), plan, sandbox=sandbox, lang="en")
+    assert report.score == report.max_score, [outcomes(exercise) for exercise in report.exercises]
+    assert any("interrupted (line 3)" in problem for problem in report.problems), report.problems
+    assert report.seconds < 6
+    assert_only_zygotes_left()
+
+
+def test_an_import_time_loop_that_shrugs_off_interruptions_times_out_every_exercise(sandbox, course, full_plan):
+    source = ("import time\n_end = time.monotonic() + 10\nwhile time.monotonic() < _end:  # bounded 'forever'\n"
+              "    try:\n        while time.monotonic() < _end:\n            pass\n    except KeyboardInterrupt:\n"
+              "        pass\n" + submission_source(course))
     plan = only(full_plan, "conv-param-count", DENSE, **FAST)
     report = grade(from_python(source), plan, sandbox=sandbox, lang="en")
     for exercise in report.exercises:  # the module never finishes loading: nothing can be graded
@@ -41,7 +55,7 @@ def test_infinite_loop_at_import_time_times_out_every_exercise_and_grading_compl
         assert {test.reason for test in exercise.tests} <= {"timeout", "not_run", "load_failed"}, outcomes(exercise)
     assert report.score == 0
     assert any("loading" in problem and "time limit" in problem for problem in report.problems), report.problems
-    assert report.seconds < 8
+    assert report.seconds < 2 + 3 * 1 + 2  # the load's time, three graces, some slack
     assert_only_zygotes_left()
 
 
