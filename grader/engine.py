@@ -116,8 +116,30 @@ def _wire(planned: PlannedCase) -> request.EncodedCall:
     if planned.wire is None:
         case = planned.case
         planned.wire = request.encode_call(
-            case.args, case.kwargs, [index for index, value in enumerate(case.args) if _is_array(value)])
+            case.args, case.kwargs, [index for index, value in enumerate(case.args) if _is_array(value)],
+            reply_bytes=_reply_bytes(planned))
     return planned.wire
+
+
+# The grader reads each reply into its own memory: a reply may be this many
+# times the size of the right answer plus the inputs (which come back when
+# changed), and at least MIN_REPLY_BYTES. A wrong answer larger still (hundreds
+# of MiB sent over and over cost the grader a minute of CPU) fails as too large.
+REPLY_FACTOR = 16
+MIN_REPLY_BYTES = 8 << 20
+
+
+def _reply_bytes(planned: PlannedCase) -> int:
+    inputs = sum(_nbytes(value) for value in planned.case.args) + sum(_nbytes(value) for value in planned.case.kwargs.values())
+    return max(MIN_REPLY_BYTES, REPLY_FACTOR * (_nbytes(planned.expected.value) + inputs))
+
+
+def _nbytes(value) -> int:
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    if isinstance(value, (tuple, list)):
+        return sum(_nbytes(item) for item in value)
+    return 64
 
 
 def grade_file(path: Path, plan: AssignmentPlan, **options) -> Report:

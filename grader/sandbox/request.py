@@ -30,9 +30,10 @@ from typing import Any, NamedTuple
 import numpy as np
 
 if __package__:
-    from . import mapping
+    from . import mapping, protocol
 else:  # imported by the runner inside the sandbox, as a plain module
     import mapping  # type: ignore[no-redef]
+    import protocol  # type: ignore[no-redef]
 
 _LEN = struct.Struct(">I")
 # Version 2 shares no objects: two calls' equal inputs never become one object
@@ -56,14 +57,17 @@ class EncodedCall:
     kwargs: dict
     watch: tuple[int, ...]
     blobs: tuple
+    # The largest reply the parent reads for this call (the child never sees
+    # it): a reply is allocated and read in the grader's own process.
+    reply_bytes: int = protocol.MAX_FRAME_BYTES
 
 
-def encode_call(args: list, kwargs: dict, watch: list[int]) -> EncodedCall:
+def encode_call(args: list, kwargs: dict, watch: list[int], reply_bytes: int = protocol.MAX_FRAME_BYTES) -> EncodedCall:
     blobs: list = []
     return EncodedCall(
         args=tuple(encode_input(value, blobs) for value in args),
         kwargs={name: encode_input(value, blobs) for name, value in kwargs.items()},
-        watch=tuple(watch), blobs=tuple(blobs),
+        watch=tuple(watch), blobs=tuple(blobs), reply_bytes=min(reply_bytes, protocol.MAX_FRAME_BYTES),
     )
 
 

@@ -134,7 +134,8 @@ class ChildSession:
         if loaded.kind != "loaded" or not self.alive:
             self.kill()
             return loaded, iter(())
-        return loaded, self._replies([seconds for _, _, seconds in calls], time.perf_counter())
+        return loaded, self._replies([seconds for _, _, seconds in calls], time.perf_counter(),
+                                     reply_bytes=[encoded.reply_bytes for _, encoded, _ in calls])
 
     def call(self, function: str, args: list, kwargs: dict, watch: list[int], seconds: float) -> Outcome:
         return next(self.call_many([(function, request.encode_call(args, kwargs, watch), seconds)]))
@@ -147,7 +148,8 @@ class ChildSession:
         answered. After a timeout, a crash or a protocol error the child is
         gone and nothing more is yielded.
         """
-        return self._exchange(self._calls_frame(calls), [seconds for _, _, seconds in calls])
+        return self._exchange(self._calls_frame(calls), [seconds for _, _, seconds in calls],
+                              reply_bytes=[encoded.reply_bytes for _, encoded, _ in calls])
 
     def _calls_frame(self, calls: list[tuple[str, request.EncodedCall, float]]) -> request.Frame:
         # A backend whose children share a sandbox names it, so each sandbox reads inputs files of its own.
@@ -155,12 +157,13 @@ class ChildSession:
                                    getattr(self.process, "sandbox_key", None))
 
     def _exchange(self, frame: request.Frame, seconds: list[float], more_to_come: bool = False,
-                  loading: bool = False) -> Iterator[Outcome]:
+                  loading: bool = False, reply_bytes: list[int] | None = None) -> Iterator[Outcome]:
         """Send the request now; the replies are read as the iterator is consumed
         (so the caller can do other work while the child runs). With
         ``more_to_come``, another request follows, so replies beyond this
         request's are not out of turn; with ``loading``, the request is a load
-        (past its time, it is interrupted before it is killed)."""
+        (past its time, it is interrupted before it is killed). ``reply_bytes``:
+        the largest reply read for each call (a larger one is a protocol error)."""
         if not self.alive:
             return iter([Outcome("crashed", detail="the child had already stopped")])
         started = time.perf_counter()
@@ -172,17 +175,18 @@ class ChildSession:
         except OSError:
             return iter([self._died(started)])
         # The first call's time starts once it has its inputs.
-        return self._replies(seconds, time.perf_counter(), more_to_come, loading)
+        return self._replies(seconds, time.perf_counter(), more_to_come, loading, reply_bytes)
 
     def _replies(self, seconds: list[float], started: float, more_to_come: bool = False,
-                 loading: bool = False) -> Iterator[Outcome]:
+                 loading: bool = False, reply_bytes: list[int] | None = None) -> Iterator[Outcome]:
         # Read while the child starts on the batch (the grader would only wait).
         self._delay_before = self.process.run_delay()
         for number, allowed in enumerate(seconds):
             self._call = (started, allowed)
             self._interrupts_left, self._grace_until = (self.limits.load_interrupts if loading else 0), 0.0
             try:
-                payload = self._read_frame(started + allowed, last=number == len(seconds) - 1)
+                payload = self._read_frame(started + allowed, last=number == len(seconds) - 1,
+                                           limit=reply_bytes[number] if reply_bytes else protocol.MAX_FRAME_BYTES)
             except TimeoutError:
                 self.kill()
                 yield Outcome("timeout", seconds=time.perf_counter() - started)
@@ -249,25 +253,26 @@ class ChildSession:
                 error["interrupted"] = error["exc_type"] == "KeyboardInterrupt"
         return outcome
 
-    def _read_frame(self, deadline: float, last: bool = False) -> memoryview:
-        """One whole frame from the child, or TimeoutError at the deadline.
+    def _read_frame(self, deadline: float, last: bool = False, limit: int = protocol.MAX_FRAME_BYTES) -> memoryview:
+        """One whole frame of at most ``limit`` bytes from the child, or
+        TimeoutError at the deadline.
 
         Both lengths are checked before the payload is allocated."""
-        ready = self._frame_in_inbox()
+        ready = self._frame_in_inbox(limit)
         if ready is not None:
             return ready
         prefix = bytearray(_LEN.size)
         self._fill(memoryview(prefix), deadline, last)
         (size,) = _LEN.unpack(prefix)
-        _check_lengths(size)
+        _check_lengths(size, limit=limit)
         self._fill(memoryview(prefix), deadline)
-        _check_lengths(size, _LEN.unpack(prefix)[0])
+        _check_lengths(size, _LEN.unpack(prefix)[0], limit)
         payload = bytearray(size)
         payload[:_LEN.size] = prefix
         self._fill(memoryview(payload)[_LEN.size:], deadline)
         return memoryview(payload)
 
-    def _frame_in_inbox(self) -> memoryview | None:
+    def _frame_in_inbox(self, limit: int) -> memoryview | None:
         """A whole, well-sized frame already read ahead, as a view (no copy);
         None otherwise (the careful path then reads, or rejects, it)."""
         start = self._inbox_at
@@ -276,7 +281,7 @@ class ChildSession:
         (size,) = _LEN.unpack_from(self._inbox, start)
         (head_size,) = _LEN.unpack_from(self._inbox, start + _LEN.size)
         try:
-            _check_lengths(size, head_size)
+            _check_lengths(size, head_size, limit)
         except protocol.ProtocolError:
             return None
         end = start + _LEN.size + size
@@ -423,11 +428,15 @@ class ChildSession:
         self.close()
 
 
-def _check_lengths(size: int, head_size: int = 0) -> None:
+def _check_lengths(size: int, head_size: int = 0, limit: int = protocol.MAX_FRAME_BYTES) -> None:
     """A reply frame's declared lengths, checked before anything is allocated for them."""
-    if size > protocol.MAX_FRAME_BYTES:
-        raise protocol.ProtocolError("message too large")
+    if size > min(limit, protocol.MAX_FRAME_BYTES):
+        raise protocol.ProtocolError(f"the reply is too large (over {_in_mib(limit)})")
     if size < _LEN.size:
         raise protocol.ProtocolError("truncated message")
     if head_size > protocol.MAX_HEADER_BYTES:
         raise protocol.ProtocolError("message header too large")
+
+
+def _in_mib(size: int) -> str:
+    return f"{size / (1 << 20):.3g} MiB"

@@ -455,6 +455,35 @@ def test_a_huge_reply_header_cannot_make_the_parent_allocate_gigabytes(sandbox, 
     assert peak < 32 << 20, f"the parent allocated {peak >> 20} MiB for one reply"
 
 
+def test_large_array_replies_cost_the_parent_at_most_a_few_times_the_answer(sandbox, public_plan):
+    """The same cached 64 MiB array returned by every call: the child pays
+    nothing, and the parent used to allocate and read each one (a minute of
+    CPU for a submission). A reply far larger than the answer is refused
+    before anything is allocated for it."""
+    import tracemalloc
+
+    source = "import numpy as np\n_BIG = np.zeros(8 << 20)\n\ndef dense_param_count(*args, **kwargs):\n    return _BIG\n"
+    plan = single_exercise(public_plan, DENSE)
+    tracemalloc.start()
+    try:
+        report = grade(from_python(source), plan, sandbox=sandbox, lang="en")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    exercise = report.exercises[0]
+    _assert_nothing_passed(exercise)
+    assert {test.reason for test in exercise.tests} == {"protocol_error"}, outcomes(exercise)
+    assert all("too large" in test.message for test in exercise.tests if test.visibility == "public")
+    assert peak < 16 << 20, f"the parent allocated {peak >> 20} MiB"
+
+
+def test_a_wrong_answer_of_a_sensible_size_is_still_judged(sandbox, public_plan):
+    """(The limit is generous: an array where an int is expected is a wrong type, not a protocol error.)"""
+    source = "import numpy as np\n\ndef dense_param_count(*args, **kwargs):\n    return np.zeros((256, 256))\n"
+    exercise = grade(from_python(source), single_exercise(public_plan, DENSE), sandbox=sandbox, lang="en").exercises[0]
+    assert {test.reason for test in exercise.tests} == {"wrong_type"}, outcomes(exercise)
+
+
 def test_zz_the_grader_still_grades_a_correct_submission(sandbox, course, full_plan):
     assert_still_grades_a_correct_submission(sandbox, course, full_plan)
 

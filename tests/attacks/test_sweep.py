@@ -71,23 +71,30 @@ def dense_param_count(in_features, out_features, bias=True):
 '''
 
 CHANNEL_ATTACKS = {
+    # A size beyond what the call's answer could need: refused at once.
+    "huge-size": ("""
+        os.write(fd, struct.pack(">II", 250 << 20, 2) + b"{}")
+        time.sleep(5)
+    """, {("error", "protocol_error")}),
     # After the deadline the reader goes on while bytes are waiting: three
     # writers keep some waiting, one byte at a time, for 6 s (bounded).
+    # (Sizes within what a reply to this call may be.)
     "drip-past-the-deadline": ("""
-        os.write(fd, struct.pack(">II", 250 << 20, 2) + b"{}")
+        os.write(fd, struct.pack(">II", 4 << 20, 2) + b"{}")
         end = time.monotonic() + 6
         for _ in range(2):
             if os.fork() == 0:
                 break
         while time.monotonic() < end:
             os.write(fd, b"x")
+            time.sleep(0.0005)  # (never the whole frame in time)
     """, {("timeout", "timeout")}),
-    "huge-size-then-silence": ("""
-        os.write(fd, struct.pack(">II", 250 << 20, 2) + b"{}")
+    "large-size-then-silence": ("""
+        os.write(fd, struct.pack(">II", 4 << 20, 2) + b"{}")
         time.sleep(5)
     """, {("timeout", "timeout")}),
-    "huge-size-then-close": ("""
-        os.write(fd, struct.pack(">II", 250 << 20, 2) + b"{}")
+    "large-size-then-close": ("""
+        os.write(fd, struct.pack(">II", 4 << 20, 2) + b"{}")
         os.close(fd)
         time.sleep(5)
     """, {("error", "crashed")}),
