@@ -201,11 +201,13 @@ def _report(plan: AssignmentPlan, runs: list[_ExerciseRun], child: _Child, submi
             visibility: str, sandbox_name: str, started: float) -> Report:
     results = [_exercise_result(run, child) for run in runs]
     problems = [say("syntax_error", lang, where=problem.where(lang), message=inert(problem.message))
-                for problem in submission.syntax_errors[:MAX_LISTED_SYNTAX_ERRORS]]
-    if len(submission.syntax_errors) > MAX_LISTED_SYNTAX_ERRORS:
-        problems.append(say("more_syntax_errors", lang, count=len(submission.syntax_errors) - MAX_LISTED_SYNTAX_ERRORS))
+                for problem in submission.syntax_errors[:MAX_LISTED_PER_KIND]]
+    if len(submission.syntax_errors) > MAX_LISTED_PER_KIND:
+        problems.append(say("more_syntax_errors", lang, count=len(submission.syntax_errors) - MAX_LISTED_PER_KIND))
     problems += [say("cell_not_run_writefile" if magic == "writefile" else "cell_not_run", lang, cell=cell,
-                     magic=inert(magic, 40)) for cell, magic in submission.skipped_cells]
+                     magic=inert(magic, 40)) for cell, magic in submission.skipped_cells[:MAX_LISTED_PER_KIND]]
+    if len(submission.skipped_cells) > MAX_LISTED_PER_KIND:
+        problems.append(say("more_cells_not_run", lang, count=len(submission.skipped_cells) - MAX_LISTED_PER_KIND))
     problems += [load_problem(error, submission, lang) for error in child.load_errors]
     if child.load_failure is not None:
         problems.append(load_failure_message(child.load_failure, lang))
@@ -282,7 +284,9 @@ def _record(run: _ExerciseRun, index: int, outcome: Outcome, child: _Child, defe
         run.stopped = "budget"
 
 
-MAX_LISTED_SYNTAX_ERRORS = 50  # a report lists no more (a notebook of 400k broken cells made a 30 MB one)
+# A report lists no more syntax errors, nor cells not run (a notebook of 400k
+# broken cells made a 30 MB report; one of 150k %%magic cells, 12 MB).
+MAX_LISTED_PER_KIND = 50
 # A deferred outcome keeps its reply's buffer alive until judged: one from a
 # large reply is judged at once (25 public replies of 256 MiB, arrays or not,
 # would otherwise pile up).

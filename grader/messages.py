@@ -232,6 +232,7 @@ MESSAGES: dict[str, Template] = {
     "line": {"ko": "{line}번째 줄", "en": "line {line}"},
     "code_cell_line": {"ko": "코드 셀 {cell}, {line}번째 줄", "en": "code cell {cell}, line {line}"},
     "more_syntax_errors": {"ko": "문법 오류 {count}개가 더 있습니다.", "en": "{count} more syntax errors."},
+    "more_cells_not_run": {"ko": "실행하지 않은 코드 셀이 {count}개 더 있습니다.", "en": "{count} more code cells were not run."},
     "cell_not_run": {
         "ko": "코드 셀 {cell}의 %%{magic} 셀은 채점할 때 실행되지 않습니다.",
         "en": "code cell {cell} (%%{magic}) is not run when grading.",

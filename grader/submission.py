@@ -248,11 +248,12 @@ def from_notebook(data: bytes | str, name: str = "submission.ipynb") -> Submissi
             skipped.append((number, magic))
         source = strip_magics(source)
         cell_starts.append(offset)
-        cell_units, cell_errors, flags = _compilable_units(source, offset, number, flags, deadline)
-        units.extend(cell_units)
-        for problem in cell_errors:
-            problem.cell, problem.cell_line = number, problem.line - offset
-        errors.extend(cell_errors)
+        if source.strip():  # (an empty cell, or one of a skipped magic, has nothing to run)
+            cell_units, cell_errors, flags = _compilable_units(source, offset, number, flags, deadline)
+            units.extend(cell_units)
+            for problem in cell_errors:
+                problem.cell, problem.cell_line = number, problem.line - offset
+            errors.extend(cell_errors)
         offset += source.count("\n") + 1
     return Submission(name=name, kind="ipynb", units=units, syntax_errors=errors, cell_starts=cell_starts,
                       skipped_cells=skipped)

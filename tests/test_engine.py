@@ -409,11 +409,27 @@ def test_a_leftover_debug_print_of_whole_arrays_does_not_fail_a_correct_function
 
 
 def test_a_report_lists_a_bounded_number_of_syntax_errors(public_plan):
-    from grader.engine import MAX_LISTED_SYNTAX_ERRORS
+    from grader.engine import MAX_LISTED_PER_KIND
 
-    source = "".join(f"def broken_{number}(:\n    pass\n\n" for number in range(MAX_LISTED_SYNTAX_ERRORS + 30))
+    source = "".join(f"def broken_{number}(:\n    pass\n\n" for number in range(MAX_LISTED_PER_KIND + 30))
     report = grade(from_python(source), public_plan, lang="en", visibility="public")
-    assert len(report.problems) == MAX_LISTED_SYNTAX_ERRORS + 1 and report.problems[-1] == "30 more syntax errors."
+    assert len(report.problems) == MAX_LISTED_PER_KIND + 1 and report.problems[-1] == "30 more syntax errors."
+
+
+def test_a_report_lists_a_bounded_number_of_cells_not_run_and_empty_cells_cost_nothing(course, public_plan):
+    """(A notebook of 150,000 %%magic cells made a 12 MB report, one line per cell.)"""
+    from nbformat.v4 import new_code_cell, new_notebook, writes
+
+    from grader.engine import MAX_LISTED_PER_KIND
+    from grader.submission import from_notebook
+
+    cells = [new_code_cell(submission_source(course))] + [new_code_cell("%%bash") for _ in range(MAX_LISTED_PER_KIND + 30)]
+    cells += [new_code_cell("") for _ in range(1000)]
+    submission = from_notebook(writes(new_notebook(cells=cells)))
+    assert len(submission.units) == 1, "empty cells and skipped ones make no unit to run"
+    report = grade(submission, public_plan, lang="en", visibility="public")
+    assert report.score == report.max_score
+    assert len(report.problems) == MAX_LISTED_PER_KIND + 1 and report.problems[-1] == "30 more code cells were not run."
 
 
 def test_a_function_defined_inside_another_is_told_to_move_to_the_top_level(course, public_plan):
