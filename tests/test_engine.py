@@ -479,3 +479,25 @@ def test_leftover_plots_progress_bars_and_displays_cost_nothing(backend, course,
         exercise = grade(from_python(needs_a_value), single_exercise(public_plan, "conv-param-count"),
                          sandbox=sandbox, lang="en", visibility="public").exercises[0]
         assert exercise.score == 0 and {test.reason for test in exercise.tests} <= {"wrong_type", "missing_exception"}
+
+
+@pytest.mark.parametrize("backend", ["process", "bwrap"])
+def test_code_written_for_numpy_1_keeps_its_removed_aliases(backend, course, public_plan):
+    """np.product, np.NINF, np.float_... (removed in NumPy 2.0, where they were
+    only aliases) mean what they meant: such code is no less correct."""
+    from grader.sandbox import BwrapSandbox, ProcessSandbox, unavailable_reason
+
+    if backend == "bwrap" and unavailable_reason():
+        pytest.skip(unavailable_reason())
+    source = "import numpy as np\n" + submission_source(course) + (
+        "\n\n_checked = dense_param_count\n\n"
+        "def dense_param_count(in_features, out_features, bias=True):\n"
+        "    _checked(in_features, out_features, bias)  # (the reference's ValueErrors)\n"
+        "    best = np.NINF\n    best = max(best, np.float_(np.product([in_features, out_features])))\n"
+        "    assert np.isnan(np.NaN) and np.Inf == np.infty == -np.NINF and np.alltrue([1]) and np.math.pi\n"
+        "    assert np.cumproduct([2, 3])[-1] == 6 and np.round_(2.5) == 2.0 and np.asfarray([1]).dtype == np.float64\n"
+        "    return int(best) + (out_features if bias else 0)\n")
+    with (ProcessSandbox() if backend == "process" else BwrapSandbox(spare=False)) as sandbox:
+        report = grade(from_python(source), public_plan, sandbox=sandbox, lang="en", visibility="public")
+    assert report.score == report.max_score, [test.message for exercise in report.exercises
+                                               for test in exercise.tests if test.status != "passed"]

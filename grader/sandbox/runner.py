@@ -338,6 +338,7 @@ def serve(read_fd: int, write_fd: int) -> None:
     if not any(isinstance(finder, OnlyTheGradingRuntime) for finder in sys.meta_path):
         sys.meta_path.insert(0, OnlyTheGradingRuntime())
     standins.as_in_jupyter()
+    standins.numpy_1_aliases(np)
     captured = CappedText()
     sys.stdout = sys.stderr = captured
     namespace: dict = {}

@@ -1,6 +1,6 @@
 """Stand-ins for the display-only packages notebooks import (matplotlib,
-IPython.display, ipywidgets, tqdm) and for the names Jupyter provides
-(``display``, ``get_ipython``).
+IPython.display, ipywidgets, tqdm), for the names Jupyter provides
+(``display``, ``get_ipython``), and for the aliases NumPy 2 removed.
 
 Graded code may use only the standard library and numpy, but a notebook that
 plots its results or wraps a loop in a progress bar is no less correct for it.
@@ -102,6 +102,34 @@ def as_in_jupyter() -> None:
 
     builtins.display = lambda *args, **kwargs: None
     builtins.get_ipython = lambda: INERT
+
+
+def numpy_1_aliases(numpy) -> None:
+    """NumPy 2 removed names that were only aliases (``np.product``,
+    ``np.NINF``, ``np.float_``...): code written on NumPy 1.x (older Colab, the
+    course's own environment) is no less correct for using them. Each is put
+    back as exactly what it stood for, where this NumPy lacks it."""
+    import math
+
+    aliases = {
+        "product": numpy.prod, "cumproduct": numpy.cumprod, "sometrue": numpy.any, "alltrue": numpy.all,
+        "round_": numpy.round, "trapz": getattr(numpy, "trapezoid", None), "math": math,
+        "asfarray": lambda a, dtype=numpy.float64: numpy.asarray(
+            a, dtype=dtype if numpy.issubdtype(dtype, numpy.inexact) else numpy.float64),
+        "msort": lambda a: numpy.sort(a, axis=0),
+        "in1d": lambda ar1, ar2, assume_unique=False, invert=False, **kwargs: numpy.isin(
+            numpy.asarray(ar1).ravel(), ar2, assume_unique=assume_unique, invert=invert, **kwargs),
+        "NINF": -numpy.inf, "PINF": numpy.inf, "NZERO": -0.0, "PZERO": 0.0, "Inf": numpy.inf,
+        "Infinity": numpy.inf, "infty": numpy.inf, "NaN": numpy.nan, "NAN": numpy.nan,
+        "float_": numpy.float64, "complex_": numpy.complex128, "cfloat": numpy.complex128,
+        "singlecomplex": numpy.complex64, "longfloat": numpy.longdouble, "longcomplex": numpy.clongdouble,
+        "clongfloat": numpy.clongdouble, "unicode_": numpy.str_, "string_": numpy.bytes_,
+        "int0": numpy.intp, "uint0": numpy.uintp, "bool8": numpy.bool_, "object0": numpy.object_,
+        "str0": numpy.str_, "bytes0": numpy.bytes_, "void0": numpy.void,
+    }
+    for name, value in aliases.items():
+        if value is not None and name not in vars(numpy):
+            setattr(numpy, name, value)
 
 
 def spec_for(name: str) -> importlib.machinery.ModuleSpec | None:
