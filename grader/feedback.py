@@ -55,6 +55,9 @@ def missing_because(load_errors: list[dict], submission: Submission, function: s
     error that kept its definition from running (it compiled, so something at
     load stopped it), else the syntax errors (it may be in a piece that did
     not compile)."""
+    if not submission.syntax_errors and not any(re.search(rf"\b{re.escape(function)}\b", unit.source)
+                                                for unit in submission.units):
+        return ""  # named nowhere in the file: no error kept it from being defined
     found = _definitions(submission, function)
     defs = [(indented, line) for is_def, indented, line in found if is_def]
     if defs and all(indented for indented, _ in defs):

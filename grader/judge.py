@@ -59,7 +59,8 @@ def judge(planned: PlannedCase, outcome: Outcome, context: Context) -> TestResul
         if mistakes:
             named = "; ".join(exercise.mutants.mistakes[slug].get(lang) for slug in mistakes)
             message = f"{message} {say('likely_mistake', lang, mistake=named)}"
-        hint = exercise.hints.get(reason)
+        # (Raising the wrong exception and raising none are fixed by the same check.)
+        hint = exercise.hints.get(reason) or exercise.hints.get("missing_exception" if reason == "wrong_exception" else "")
         if hint and status != "passed":
             message = f"{message} {hint.get(lang)}"
         # Made from the grader's own values only: built without validation.

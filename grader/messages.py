@@ -55,8 +55,8 @@ MESSAGES: dict[str, Template] = {
         "en": "{where}returned the wrong number of values.",
     },
     "wrong_shape_hidden": {
-        "ko": "{where}출력 shape이 기대한 shape과 다릅니다. 공개 테스트에서 shape 계산을 확인하세요.",
-        "en": "{where}the output shape differs from the expected one; check the shape arithmetic on the public tests.",
+        "ko": "{where}출력 shape이 기대한 shape과 다릅니다. stride와 padding이 다른 입력에서도 출력 크기 계산이 맞는지 확인하세요.",
+        "en": "{where}the output shape differs from the expected one; check the output-size arithmetic for other strides and paddings than the public tests use.",
     },
     "not_finite_hidden": {
         "ko": "{where}결과에 NaN 또는 inf가 있습니다.",

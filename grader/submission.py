@@ -336,11 +336,17 @@ def _compilable_units(source: str, offset: int, cell: int | None, flags: int,
             units.append(Unit(piece, offset + start, cell, code, flags))
         else:
             line, message = piece_error
-            problems.append(SyntaxProblem(line=offset + start + line, message=message, cell=cell))
+            problems.append(SyntaxProblem(line=offset + start + line, message=_lines_moved(message, start), cell=cell))
     if not problems:  # the pieces compile alone but not together (e.g. a stray dedent)
         line, message = error
         problems.append(SyntaxProblem(line=offset + line, message=message, cell=cell))
     return units, problems, flags
+
+
+def _lines_moved(message: str, lines: int) -> str:
+    """A piece's syntax error message ("... after 'if' statement on line 1")
+    with the lines it names counted from where the piece stands."""
+    return re.sub(r"\bon line (\d+)", lambda match: f"on line {int(match.group(1)) + lines}", message) if lines else message
 
 
 def _syntax_error(source: str) -> tuple[int, str] | None:

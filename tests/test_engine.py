@@ -82,6 +82,10 @@ def test_a_missing_function_is_blamed_on_what_kept_its_definition_from_running(c
     message = grade(from_python(broken), plan, lang="en").exercises[0].tests[0].message
     assert "possibly because of a syntax error in the submission: line 4" in message and "NameError" not in message
     assert grade(from_python(broken), plan).problems[0].startswith("문법 오류 (4번째 줄): ")
+    # A function the file names nowhere is not blamed on an unrelated error.
+    elsewhere = "from util import helper  # a %%writefile module\n\ndef conv_output_size(*args):\n    return helper(*args)\n"
+    message = grade(from_python(elsewhere), plan, lang="en").exercises[0].tests[0].message
+    assert message == "function im2col() not found.", message
 
 
 def test_syntax_error_in_one_function_costs_only_that_exercise(course, full_plan):
@@ -501,3 +505,13 @@ def test_code_written_for_numpy_1_keeps_its_removed_aliases(backend, course, pub
         report = grade(from_python(source), public_plan, sandbox=sandbox, lang="en", visibility="public")
     assert report.score == report.max_score, [test.message for exercise in report.exercises
                                                for test in exercise.tests if test.status != "passed"]
+
+
+def test_raising_the_wrong_exception_gets_the_hint_for_raising_none(public_plan):
+    source = ("def conv_output_size(input_size, filter_size, stride=1, pad=0):\n"
+              "    span = input_size + 2 * pad - filter_size\n"
+              "    if span % stride:\n        raise ArithmeticError('not divisible')\n"
+              "    return span // stride + 1\n")
+    tests = grade(from_python(source), single_exercise(public_plan, "conv-output-size"), lang="en").exercises[0].tests
+    (wrong,) = [test for test in tests if test.reason == "wrong_exception"]
+    assert "Raise ValueError when (H + 2P - FH) is not divisible by S" in wrong.message, wrong.message

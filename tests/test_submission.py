@@ -92,6 +92,13 @@ def test_syntax_error_reports_the_file_line():
     assert "never closed" in problem.message
 
 
+def test_a_salvaged_syntax_errors_message_counts_lines_from_the_file_too():
+    """("expected an indented block after 'if' statement on line 1" named a line of the salvaged piece.)"""
+    submission = from_python("def f():\n    return 1\n\n\nx = 1\nif x:\npass\n")
+    (problem,) = submission.syntax_errors
+    assert problem.line == 6 and problem.message.endswith("statement on line 6"), problem
+
+
 def test_decorated_function_survives_salvage():
     submission = from_python(BROKEN_PY)
     decorated = [unit for unit in submission.units if "def decorated" in unit.source]
