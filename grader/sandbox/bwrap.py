@@ -66,6 +66,19 @@ def _runtime_root(python: str) -> str:
     return str(path.parent.parent) if path.parent.name == "bin" else str(path.parent)
 
 
+def _runs_from_usr_local(python: str) -> bool:
+    """Whether the runtime's interpreter, or the installation a virtual
+    environment is made from, lives under /usr/local (a Python built from source)."""
+    places = [os.path.realpath(python)]
+    config = Path(_runtime_root(python)) / "pyvenv.cfg"
+    try:
+        places += [os.path.realpath(line.split("=", 1)[1].strip()) for line in config.read_text().splitlines()
+                   if line.split("=", 1)[0].strip() in ("home", "base-prefix", "executable")]
+    except OSError:
+        pass
+    return any(place == "/usr/local" or place.startswith("/usr/local/") for place in places)
+
+
 class Zygote:
     """One bubblewrap sandbox with a warm worker in it."""
 
@@ -124,6 +137,10 @@ class Zygote:
         for name, value in env.items():
             argv += ["--setenv", name, value]
         argv += ["--ro-bind", "/usr", "/usr"]
+        if os.path.isdir("/usr/local") and not _runs_from_usr_local(python):
+            # The host's own additions (configuration in /usr/local/etc, tools,
+            # packages): none is the runtime, and some may be secrets.
+            argv += ["--perms", "0755", "--tmpfs", "/usr/local", "--remount-ro", "/usr/local"]
         for link in ("lib", "lib64", "bin", "sbin"):
             if os.path.islink(f"/{link}"):
                 argv += ["--symlink", os.readlink(f"/{link}"), f"/{link}"]

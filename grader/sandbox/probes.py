@@ -33,6 +33,9 @@ def probe(paths):
             seen["usr_writable"] = True
     except OSError:
         seen["usr_writable"] = False
+    seen["host_proc"] = [name for name in ("stat", "loadavg", "meminfo") if os.path.exists("/proc/" + name)]
+    seen["scratch"] = sorted(line.split()[2] + " " + line.split()[1] for line in open("/proc/self/mounts")
+                             if line.split()[1] in ("/tmp", "/dev/shm"))
     import resource
     seen["rlimits"] = {name: resource.getrlimit(getattr(resource, name))[0]
                        for name in ("RLIMIT_AS", "RLIMIT_CPU", "RLIMIT_NPROC", "RLIMIT_FSIZE", "RLIMIT_NOFILE")}
@@ -81,6 +84,12 @@ def layers(seen: dict, secret_paths: list[str]) -> list[Layer]:
                         "visible: " + ", ".join(visible) if visible else f"{len(secret_paths)} paths not visible"))
     result.append(Layer("read-only system", not seen["usr_writable"], "/usr is " +
                         ("writable" if seen["usr_writable"] else "read-only")))
+    result.append(Layer("host-wide /proc hidden", not seen["host_proc"],
+                        "visible: " + ", ".join(seen["host_proc"]) if seen["host_proc"] else "only its own processes"))
+    # Each scratch folder mounted twice: the sandbox's, and the child's own on top.
+    own_scratch = len(seen["scratch"]) == 4
+    result.append(Layer("scratch of its own", own_scratch, "a fresh tmpfs per child on /tmp and /dev/shm"
+                        if own_scratch else "the sandbox's, wiped after each run"))
     result.append(Layer("process limit", seen["forks"].startswith("stopped"), seen["forks"]))
     limits = seen["rlimits"]
     result.append(Layer("resource limits", limits["RLIMIT_AS"] > 0 and limits["RLIMIT_CPU"] > 0,

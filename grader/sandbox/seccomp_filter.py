@@ -16,8 +16,9 @@ AF_UNIX = 1
 PR_SET_NO_NEW_PRIVS = 38
 PR_SET_SECCOMP = 22
 SECCOMP_MODE_FILTER = 2
-# CLONE_NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWUSER, NEWPID, NEWNET
-CLONE_NAMESPACE_FLAGS = (0x00020000, 0x02000000, 0x04000000, 0x08000000, 0x10000000, 0x20000000, 0x40000000)
+# CLONE_NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWUSER, NEWPID, NEWNET; and CLONE_PIDFD (see pidfd_open below)
+CLONE_DENIED_FLAGS = (0x00020000, 0x02000000, 0x04000000, 0x08000000, 0x10000000, 0x20000000, 0x40000000,
+                      0x00001000)
 
 DENIED = (
     "ptrace", "process_vm_readv", "process_vm_writev", "process_madvise", "pidfd_getfd",
@@ -44,6 +45,9 @@ DENIED = (
     "flock", "inotify_init", "inotify_init1", "inotify_add_watch", "fanotify_init", "fanotify_mark",
     "fadvise64", "readahead", "mincore", "cachestat", "preadv2", "pwritev2",
     "ioprio_set", "migrate_pages", "move_pages",
+    # A pidfd's inode number counts every process the host ever made (Linux 6.9):
+    # a count a submission can move and a later one read.
+    "pidfd_open",
 )
 # fcntl commands that lock or lease a file, or watch a directory (dnotify).
 F_LOCKING = (5, 6, 7, 36, 37, 38, 1024, 1025, 1026)  # F_GETLK..F_SETLKW, F_OFD_*, F_SETLEASE, F_GETLEASE, F_NOTIFY
@@ -125,9 +129,9 @@ def _rules():
         rules.add_rule(deny, "madvise", seccomp.Arg(2, seccomp.MASKED_EQ, 0xFFFFFFFF, advice))
     rules.add_rule(seccomp.ERRNO(errno.EAFNOSUPPORT), "socket", seccomp.Arg(0, seccomp.NE, AF_UNIX))
     rules.add_rule(seccomp.ERRNO(errno.EAFNOSUPPORT), "socketpair", seccomp.Arg(0, seccomp.NE, AF_UNIX))
-    # New namespaces through clone flags; clone3 hides its flags in memory, so
+    # New namespaces (or a pidfd) through clone flags; clone3 hides its flags in memory, so
     # it gets ENOSYS and glibc falls back to clone, which is checked.
-    for flag in CLONE_NAMESPACE_FLAGS:
+    for flag in CLONE_DENIED_FLAGS:
         rules.add_rule(deny, "clone", seccomp.Arg(0, seccomp.MASKED_EQ, flag, flag))
     rules.add_rule(seccomp.ERRNO(errno.ENOSYS), "clone3")
     return rules

@@ -120,6 +120,7 @@ def _in_namespaces_of_its_own(read_fd: int, write_fd: int) -> None:
     libc = ctypes.CDLL(None, use_errno=True)
     if SYS_CAPSET is None or libc.unshare(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS) != 0:
         return
+    mapped = _map_own_ids()
     fate_r, fate_w = os.pipe()
     init = os.fork()
     if init != 0:  # A
@@ -130,8 +131,10 @@ def _in_namespaces_of_its_own(read_fd: int, write_fd: int) -> None:
     # B: PID 1 of the new namespace. It ignores what the zygote ignores (the
     # dispositions come down with each fork): what C sends its init is dropped.
     os.close(fate_r)
-    if libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None) != 0:
+    if not _mount_proc(libc):
         os._exit(LOST)  # a child that would see the zygote's /proc is never started
+    if mapped:
+        _mount_scratch(libc)
     runner_pid = os.fork()
     if runner_pid == 0:  # C
         os.close(fate_w)
@@ -149,6 +152,55 @@ def _in_namespaces_of_its_own(read_fd: int, write_fd: int) -> None:
             status = reaped
     os.write(fate_w, str(status if status is not None else LOST << 8).encode())
     os._exit(0)
+
+
+def _map_own_ids() -> bool:
+    """Map this process's uid and gid into its new user namespace as
+    themselves: files on a filesystem mounted there (see _mount_scratch) can
+    then be owned by the runner. Whether it could. (Its /proc files are its
+    own to write only while it is dumpable: for that moment, before any
+    student code.)"""
+    uid, gid = os.getuid(), os.getgid()
+    _prctl(PR_SET_DUMPABLE, 1)
+    try:
+        for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
+            with open(f"/proc/self/{name}", "w") as handle:
+                handle.write(text)
+    except OSError:
+        return False
+    finally:
+        _prctl(PR_SET_DUMPABLE, 0)
+    return True
+
+
+def _mount_proc(libc) -> bool:
+    """A /proc of the new namespace, with only its processes' folders where
+    the kernel can (Linux 5.8): host-wide files such as /proc/stat (whose
+    count of every fork since boot a submission can move and a later one
+    read), loadavg or meminfo are then not there."""
+    flags = MS_NOSUID | MS_NODEV | MS_NOEXEC
+    return (libc.mount(b"proc", b"/proc", b"proc", flags, b"subset=pid") == 0
+            or libc.mount(b"proc", b"/proc", b"proc", flags, None) == 0)
+
+
+def _mount_scratch(libc) -> None:
+    """A fresh tmpfs of the same size on each scratch folder, for this child
+    alone: what it writes dies with its namespace, and the file system's own
+    counters (inode numbers, which the sandbox's long-lived tmpfs kept from one
+    submission to the next) start again. Where it cannot, the child writes to
+    the sandbox's scratch, which the zygote wipes after each run."""
+    for root in SCRATCH_ROOTS:
+        try:
+            found = os.statvfs(root)
+        except OSError:
+            continue
+        options = f"size={found.f_blocks * found.f_frsize},nr_inodes={max(found.f_files, 1024)},mode=1777"
+        if libc.mount(b"tmpfs", root.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options.encode()) != 0:
+            return
+    try:
+        os.mkdir(WORKDIR, 0o700)
+    except OSError:
+        pass
 
 
 PR_CAPBSET_DROP = 24

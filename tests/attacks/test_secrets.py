@@ -436,3 +436,13 @@ def test_signalling_the_zygote_changes_nothing(signals, sandbox, full_plan):
 
 def test_zz_the_grader_still_grades_a_correct_submission(sandbox, course, full_plan):
     assert_still_grades_a_correct_submission(sandbox, course, full_plan)
+
+def test_the_hosts_own_additions_under_usr_local_are_not_visible(sandbox):
+    """/usr is bound for the system's Python and libraries; /usr/local holds the
+    host's own configuration and tools (a review listed /usr/local/etc/npmrc)."""
+    from grader.sandbox.bwrap import _runs_from_usr_local, runtime_python
+
+    if _runs_from_usr_local(runtime_python()):
+        pytest.skip("the sandbox's Python itself lives under /usr/local here")
+    seen = probe_json(sandbox, "import json, os\n\ndef probe():\n    return json.dumps(os.listdir('/usr/local'))\n")
+    assert seen == []

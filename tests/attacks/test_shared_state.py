@@ -110,3 +110,45 @@ def test_a_child_counts_nothing_of_the_submissions_before_it_on_the_same_zygote(
         assert seen["pid"] == 2 and seen["self"] == "2" and seen["visible"] == [1, 2], seen
     assert second["init_children_faults"] == 0 and second["init_children_ticks"] == 0, second
     assert_only_zygotes_left()
+
+
+COUNTERS = '''
+import errno, json, os
+
+def probe(files):
+    for number in range(files):  # inode numbers a long-lived scratch would keep counting
+        open(f"/tmp/work/f{number}", "w").close()
+        os.unlink(f"/tmp/work/f{number}")
+    with open("/tmp/work/mine", "w") as handle:
+        handle.write("x")
+    host_wide = {name: os.path.exists("/proc/" + name) for name in ("stat", "loadavg", "meminfo", "vmstat", "sys")}
+    try:
+        os.close(os.pidfd_open(os.getpid()))
+        pidfd = "allowed"
+    except OSError as error:
+        pidfd = errno.errorcode.get(error.errno, str(error.errno))
+    return json.dumps({"inode": os.stat("/tmp/work/mine").st_ino, "host_wide": host_wide, "pidfd": pidfd,
+                       "left": sorted(os.listdir("/tmp/work")), "shm_inode": _shm_inode()})
+
+def _shm_inode():
+    with open("/dev/shm/mine", "w") as handle:
+        handle.write("x")
+    return os.stat("/dev/shm/mine").st_ino
+'''
+
+
+def test_host_wide_counters_and_the_scratchs_own_are_not_readable_by_a_later_child(private_sandbox):
+    """/proc/stat counts every fork on the host since boot, a pidfd's inode
+    number every process, a long-lived tmpfs every file made on it: a
+    submission could move one in a hidden case and a later one read it in a
+    public output (a review carried a hidden input out through /proc/stat).
+    Each child has a scratch of its own and a /proc of its processes only."""
+    first = probe_json(private_sandbox, COUNTERS, [500])
+    second = probe_json(private_sandbox, COUNTERS, [0])
+    for seen in (first, second):
+        assert not any(seen["host_wide"].values()), seen
+        assert seen["pidfd"] == "EPERM", seen
+        assert seen["left"] == ["mine"], "nothing of the run before"
+    # The first child's 500 files moved its own scratch's count, not the next child's.
+    assert second["inode"] < 16 < first["inode"] and second["shm_inode"] < 16, (first, second)
+    assert_only_zygotes_left()
