@@ -244,6 +244,11 @@ MESSAGES: dict[str, Template] = {
               "holds in the notebook itself.",
     },
     "syntax_error": {"ko": "문법 오류 ({where}): {message}", "en": "syntax error ({where}): {message}"},
+    "python_version": {
+        "ko": "채점 환경은 Python {version}입니다: 더 새로운 버전의 문법(예: 3.12의 f-string 안 같은 따옴표)은 쓸 수 없습니다.",
+        "en": "Grading runs Python {version}: syntax of newer versions (such as 3.12's same quotes inside an f-string) "
+              "is not available.",
+    },
     "because_syntax": {
         "ko": " — 제출 파일의 문법 오류 때문일 수 있습니다: {errors}",
         "en": " — possibly because of a syntax error in the submission: {errors}",
