@@ -20,7 +20,7 @@ import numpy as np
 
 from .catalog.plan import AssignmentPlan, ExercisePlan, PlannedCase
 from .feedback import (RELOAD_FAILED, load_failed, load_failure_message, load_problem, missing_because,
-                       summary, unreadable_report)
+                       run_out_of_order, summary, unreadable_report)
 from .judge import Context, judge, show_seconds
 from .messages import say
 from .report import ExerciseResult, Report, TestResult, inert
@@ -211,6 +211,7 @@ def _report(plan: AssignmentPlan, runs: list[_ExerciseRun], child: _Child, submi
                      magic=inert(magic, 40)) for cell, magic in submission.skipped_cells[:MAX_LISTED_PER_KIND]]
     if len(submission.skipped_cells) > MAX_LISTED_PER_KIND:
         problems.append(say("more_cells_not_run", lang, count=len(submission.skipped_cells) - MAX_LISTED_PER_KIND))
+    problems += run_out_of_order(submission, [exercise.function for exercise in plan.exercises], lang)
     problems += [load_problem(error, submission, lang) for error in child.load_errors]
     if child.load_failure is not None:
         problems.append(load_failure_message(child.load_failure, lang))

@@ -81,6 +81,27 @@ def _definitions(submission: Submission, function: str) -> list[tuple[bool, bool
             for unit in submission.units for match in pattern.finditer(unit.source)]
 
 
+def run_out_of_order(submission: Submission, functions: list[str], lang: str) -> list[str]:
+    """For a notebook whose cells define a graded function more than once: the
+    grader runs every cell from the top, so the last definition counts, even
+    when the saved notebook shows another cell was run after it (a fixed
+    version above an old attempt)."""
+    if submission.kind != "ipynb" or not any(count is not None for count in submission.run_order):
+        return []
+    said = []
+    for function in functions:
+        cells = sorted({submission.locate(line)[0] for is_def, indented, line in _definitions(submission, function)
+                        if not indented} - {None})
+        if len(cells) < 2:
+            continue
+        counts = {cell: submission.run_order[cell - 1] for cell in cells if cell - 1 < len(submission.run_order)}
+        ran_last = max((cell for cell, count in counts.items() if count is not None), key=counts.get, default=None)
+        if ran_last is not None and ran_last != cells[-1]:
+            said.append(say("run_out_of_order", lang, function=function, cells=", ".join(map(str, cells)),
+                            graded=cells[-1], ran_last=ran_last))
+    return said
+
+
 def load_problem(error: dict, submission: Submission, lang: str) -> str:
     frames = error.get("frames", [])
     where = location_of(submission, frames[0]["line"], lang) if frames else ""

@@ -244,6 +244,14 @@ MESSAGES: dict[str, Template] = {
               "holds in the notebook itself.",
     },
     "syntax_error": {"ko": "문법 오류 ({where}): {message}", "en": "syntax error ({where}): {message}"},
+    "run_out_of_order": {
+        "ko": "함수 {function}()이(가) 코드 셀 {cells}에 여러 번 정의되어 있습니다. 채점은 모든 셀을 위에서부터 차례로 "
+              "실행하므로 셀 {graded}의 정의가 쓰였습니다 (저장된 노트북에서는 셀 {ran_last}을(를) 마지막에 실행했습니다). "
+              "'모두 다시 실행'으로 확인하고, 쓰지 않는 정의는 지우세요.",
+        "en": "function {function}() is defined in code cells {cells}. Grading runs every cell from the top, so the "
+              "definition in cell {graded} is the one graded (the saved notebook ran cell {ran_last} last). Check "
+              "with 'Restart & Run All', and delete the definitions you do not mean.",
+    },
     "python_version": {
         "ko": "채점 환경은 Python {version}입니다: 더 새로운 버전의 문법(예: 3.12의 f-string 안 같은 따옴표)은 쓸 수 없습니다.",
         "en": "Grading runs Python {version}: syntax of newer versions (such as 3.12's same quotes inside an f-string) "

@@ -101,6 +101,8 @@ class Submission:
     cell_starts: list[int] = field(default_factory=list)  # joined line where each cell begins
     # Code cells whose cell magic keeps them from running (%%writefile, %%bash): (number, magic).
     skipped_cells: list[tuple[int, str]] = field(default_factory=list)
+    # Each code cell's execution count in the saved notebook (None: never run, or not a notebook).
+    run_order: list[int | None] = field(default_factory=list)
     _statement_lines: set[int] | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -168,7 +170,7 @@ def to_plain(submission: Submission) -> dict:
     """The submission as JSON-able data (what the reading worker sends back)."""
     return {
         "name": submission.name, "kind": submission.kind, "cell_starts": submission.cell_starts,
-        "skipped_cells": submission.skipped_cells,
+        "skipped_cells": submission.skipped_cells, "run_order": submission.run_order,
         "units": [{"source": unit.source, "line_offset": unit.line_offset, "cell": unit.cell, "flags": unit.flags,
                    "bytecode": base64.b64encode(unit.bytecode).decode() if unit.bytecode else None}
                   for unit in submission.units],
@@ -180,6 +182,7 @@ def from_plain(data: dict) -> Submission:
     return Submission(
         name=data["name"], kind=data["kind"], cell_starts=list(data["cell_starts"]),
         skipped_cells=[(cell, magic) for cell, magic in data["skipped_cells"]],
+        run_order=[count if type(count) is int else None for count in data.get("run_order", [])],
         units=[Unit(unit["source"], unit["line_offset"], unit["cell"],
                     base64.b64decode(unit["bytecode"]) if unit["bytecode"] else None, unit["flags"])
                for unit in data["units"]],
@@ -255,8 +258,9 @@ def from_notebook(data: bytes | str, name: str = "submission.ipynb") -> Submissi
                 problem.cell, problem.cell_line = number, problem.line - offset
             errors.extend(cell_errors)
         offset += source.count("\n") + 1
+    run_order = [cell.get("execution_count") for cell in code_cells]
     return Submission(name=name, kind="ipynb", units=units, syntax_errors=errors, cell_starts=cell_starts,
-                      skipped_cells=skipped)
+                      skipped_cells=skipped, run_order=[count if type(count) is int else None for count in run_order])
 
 
 def _cell_magic(source: str) -> str | None:

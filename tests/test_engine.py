@@ -516,3 +516,24 @@ def test_raising_the_wrong_exception_gets_the_hint_for_raising_none(public_plan)
     tests = grade(from_python(source), single_exercise(public_plan, "conv-output-size"), lang="en").exercises[0].tests
     (wrong,) = [test for test in tests if test.reason == "wrong_exception"]
     assert "Raise ValueError when (H + 2P - FH) is not divisible by S" in wrong.message, wrong.message
+
+
+def test_a_notebook_that_ran_a_fixed_definition_last_is_told_which_one_is_graded(course, public_plan):
+    """Cells run top to bottom when graded: an old attempt in a later cell wins
+    over the fix above it that the student ran last. The report says so."""
+    from nbformat.v4 import new_code_cell, new_notebook, writes
+
+    from grader.reader import read_untrusted_bytes
+
+    fixed = new_code_cell("def dense_param_count(in_features, out_features, bias=True):\n"
+                          "    return in_features * out_features + (out_features if bias else 0)", execution_count=12)
+    old = new_code_cell("def dense_param_count(in_features, out_features, bias=True):\n"
+                        "    return in_features * out_features", execution_count=5)
+    plan = single_exercise(public_plan, "dense-param-count")
+    report = grade(read_untrusted_bytes(writes(new_notebook(cells=[fixed, old])).encode(), "hw.ipynb"), plan, lang="en")
+    assert report.score < report.max_score
+    assert any("defined in code cells 1, 2" in problem and "cell 2 is the one graded" in problem
+               and "ran cell 1 last" in problem for problem in report.problems), report.problems
+    in_order = [new_code_cell(old.source, execution_count=1), new_code_cell(fixed.source, execution_count=2)]
+    report = grade(read_untrusted_bytes(writes(new_notebook(cells=in_order)).encode(), "hw.ipynb"), plan, lang="en")
+    assert report.score == report.max_score and report.problems == []
