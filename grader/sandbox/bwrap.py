@@ -28,7 +28,7 @@ from .process import PASSED_ENV
 from .session import ChildSession, Limits
 
 HERE = Path(__file__).parent
-STAGED = ("runner.py", "protocol.py", "compact.py", "request.py", "mapping.py", "npy.py", "zygote.py",
+STAGED = ("runner.py", "protocol.py", "compact.py", "request.py", "mapping.py", "npy.py", "zygote.py", "namespaces.py",
           "seccomp_filter.py", "standins.py")
 DEFAULT_RUNTIME = "/opt/grader/runtime/bin/python"
 NOBODY = 65534
@@ -351,7 +351,7 @@ class ZygoteChild:
         """The host PID of the process running the student's code. The child is
         the zygote's oldest child (anything it leaves behind is younger, even
         when reparented to the zygote); where it made namespaces of its own
-        (see zygote._in_namespaces_of_its_own), the runner is the oldest child
+        (see namespaces.enter), the runner is the oldest child
         of their PID 1."""
         zygote = self.zygote.host_pid()
         child = procfs.oldest(procfs.children(zygote)) if zygote is not None else None
