@@ -144,7 +144,7 @@ def _raised(result, error: dict, public: bool, context: Context) -> TestResult:
 
 
 # The sandbox runner's refusal of a package beyond the grading runtime (see
-# runner.OnlyTheGradingRuntime), worded in the student's language.
+# standins.OnlyTheGradingRuntime), worded in the student's language.
 _NOT_IN_RUNTIME = re.compile(r"No module named '([^']{1,100})' \(graded code may use only Python's standard library")
 
 

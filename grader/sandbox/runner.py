@@ -17,7 +17,6 @@ Conversation (requests, see ``request``; replies, see ``protocol``):
 from __future__ import annotations
 
 import ast
-import importlib.machinery
 import io
 import json
 import marshal
@@ -25,7 +24,6 @@ import os
 import resource
 import signal
 import sys
-import sysconfig
 import time
 import traceback
 import types
@@ -301,42 +299,9 @@ def rehearse() -> None:
     FILE_CODE.clear()
 
 
-class OnlyTheGradingRuntime:
-    """An import finder that refuses packages beyond the standard library and
-    numpy (display-only ones get stand-ins, see standins.py), as the isolated
-    sandbox has no others: a student's own machine
-    (the portable backend) then fails the same way, not only the server.
-    Where a module would be loaded from decides (the standard library has
-    private modules by many names)."""
-
-    def __init__(self) -> None:
-        # (A virtual environment's own lib folder holds its site-packages: only the base one counts.)
-        self.stdlib = os.path.join(os.path.realpath(sysconfig.get_path("stdlib")), "")
-        self.allowed = set(sys.stdlib_module_names) | {"numpy", "submission"} | {
-            name.partition(".")[0] for name in sys.modules}
-
-    def find_spec(self, name: str, path=None, target=None):
-        top = name.partition(".")[0]
-        if top in self.allowed:
-            return None  # the usual finders decide
-        stand_in = standins.spec_for(name)  # matplotlib, tqdm...: do-nothing modules, installed here or not
-        if stand_in is not None:
-            return stand_in
-        spec = importlib.machinery.PathFinder.find_spec(name, path, target)
-        if spec is not None:
-            origin = spec.origin if spec.origin not in (None, "namespace") else next(
-                iter(spec.submodule_search_locations or ()), "")
-            where = os.path.realpath(origin)
-            if where.startswith(self.stdlib) and not {"site-packages", "dist-packages"} & set(where.split(os.sep)):
-                return spec
-        # Installed here or not, the message is the same on every machine.
-        raise ModuleNotFoundError(f"No module named {top!r} (graded code may use only Python's standard "
-                                  f"library and numpy)", name=top)
-
-
 def serve(read_fd: int, write_fd: int) -> None:
-    if not any(isinstance(finder, OnlyTheGradingRuntime) for finder in sys.meta_path):
-        sys.meta_path.insert(0, OnlyTheGradingRuntime())
+    if not any(isinstance(finder, standins.OnlyTheGradingRuntime) for finder in sys.meta_path):
+        sys.meta_path.insert(0, standins.OnlyTheGradingRuntime())
     standins.as_in_jupyter()
     standins.numpy_1_aliases(np)
     captured = CappedText()

@@ -1,6 +1,8 @@
-"""Stand-ins for the display-only packages notebooks import (matplotlib,
-IPython.display, ipywidgets, tqdm), for the names Jupyter provides
-(``display``, ``get_ipython``), and for the aliases NumPy 2 removed.
+"""What the child's imports and names find: the standard library and numpy
+only (``OnlyTheGradingRuntime``), stand-ins for the display-only packages
+notebooks import (matplotlib, IPython.display, ipywidgets, tqdm), for the
+names Jupyter provides (``display``, ``get_ipython``), and for the aliases
+NumPy 2 removed.
 
 Graded code may use only the standard library and numpy, but a notebook that
 plots its results or wraps a loop in a progress bar is no less correct for it.
@@ -17,6 +19,9 @@ from __future__ import annotations
 
 import importlib.abc
 import importlib.machinery
+import os
+import sys
+import sysconfig
 import types
 
 # Top-level names whose modules (and submodules) are stand-ins.
@@ -137,3 +142,36 @@ def spec_for(name: str) -> importlib.machinery.ModuleSpec | None:
     if name.partition(".")[0] not in STAND_INS:
         return None
     return importlib.machinery.ModuleSpec(name, _LOADER, is_package=True)
+
+
+class OnlyTheGradingRuntime:
+    """An import finder that refuses packages beyond the standard library and
+    numpy (display-only ones get stand-ins, see standins.py), as the isolated
+    sandbox has no others: a student's own machine
+    (the portable backend) then fails the same way, not only the server.
+    Where a module would be loaded from decides (the standard library has
+    private modules by many names)."""
+
+    def __init__(self) -> None:
+        # (A virtual environment's own lib folder holds its site-packages: only the base one counts.)
+        self.stdlib = os.path.join(os.path.realpath(sysconfig.get_path("stdlib")), "")
+        self.allowed = set(sys.stdlib_module_names) | {"numpy", "submission"} | {
+            name.partition(".")[0] for name in sys.modules}
+
+    def find_spec(self, name: str, path=None, target=None):
+        top = name.partition(".")[0]
+        if top in self.allowed:
+            return None  # the usual finders decide
+        stand_in = spec_for(name)  # matplotlib, tqdm...: do-nothing modules, installed here or not
+        if stand_in is not None:
+            return stand_in
+        spec = importlib.machinery.PathFinder.find_spec(name, path, target)
+        if spec is not None:
+            origin = spec.origin if spec.origin not in (None, "namespace") else next(
+                iter(spec.submodule_search_locations or ()), "")
+            where = os.path.realpath(origin)
+            if where.startswith(self.stdlib) and not {"site-packages", "dist-packages"} & set(where.split(os.sep)):
+                return spec
+        # Installed here or not, the message is the same on every machine.
+        raise ModuleNotFoundError(f"No module named {top!r} (graded code may use only Python's standard "
+                                  f"library and numpy)", name=top)
