@@ -81,6 +81,9 @@ def _definitions(submission: Submission, function: str) -> list[tuple[bool, bool
             for unit in submission.units for match in pattern.finditer(unit.source)]
 
 
+MAX_CELLS_NAMED = 10
+
+
 def run_out_of_order(submission: Submission, functions: list[str], lang: str) -> list[str]:
     """For a notebook whose cells define a graded function more than once: the
     grader runs every cell from the top, so the last definition counts, even
@@ -97,7 +100,8 @@ def run_out_of_order(submission: Submission, functions: list[str], lang: str) ->
         counts = {cell: submission.run_order[cell - 1] for cell in cells if cell - 1 < len(submission.run_order)}
         ran_last = max((cell for cell, count in counts.items() if count is not None), key=counts.get, default=None)
         if ran_last is not None and ran_last != cells[-1]:
-            said.append(say("run_out_of_order", lang, function=function, cells=", ".join(map(str, cells)),
+            shown = [str(cell) for cell in cells[:MAX_CELLS_NAMED]] + (["…"] if len(cells) > MAX_CELLS_NAMED else [])
+            said.append(say("run_out_of_order", lang, function=function, cells=", ".join(shown),
                             graded=cells[-1], ran_last=ran_last))
     return said
 

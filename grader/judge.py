@@ -169,6 +169,8 @@ def exception_message(error: dict, lang: str, limit: int) -> str:
     undefined = _UNDEFINED.fullmatch(text) if kind == "NameError" else None
     if undefined and undefined.group(1) in _JUPYTER_ONLY:
         return f"{inert(text, limit)} {say('jupyter_only', lang, name=undefined.group(1))}"
+    if kind == "PermissionError" and text.startswith("[Errno 1]"):
+        return f"{inert(text, limit)} {say('not_permitted', lang)}"
     return inert(text, limit)
 
 

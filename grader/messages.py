@@ -244,6 +244,12 @@ MESSAGES: dict[str, Template] = {
               "holds in the notebook itself.",
     },
     "syntax_error": {"ko": "문법 오류 ({where}): {message}", "en": "syntax error ({where}): {message}"},
+    "not_permitted": {
+        "ko": "(채점 환경에서는 파이프, 소켓, 네트워크와 이를 쓰는 multiprocessing, subprocess를 쓸 수 없습니다: "
+              "numpy로 계산하세요.)",
+        "en": "(the grader allows no pipes, sockets or network, nor multiprocessing and subprocess, which use "
+              "them: compute with numpy.)",
+    },
     "run_out_of_order": {
         "ko": "함수 {function}()이(가) 코드 셀 {cells}에 여러 번 정의되어 있습니다. 채점은 모든 셀을 위에서부터 차례로 "
               "실행하므로 셀 {graded}의 정의가 쓰였습니다 (저장된 노트북에서는 셀 {ran_last}을(를) 마지막에 실행했습니다). "

@@ -9,6 +9,7 @@ and costs only the code it breaks: the rest still loads.
 from __future__ import annotations
 
 import base64
+import bisect
 import codecs
 import dataclasses
 import io
@@ -114,7 +115,7 @@ class Submission:
         """A joined-source line as the student knows it: (cell number or None, line)."""
         if self.kind != "ipynb" or not self.cell_starts:
             return None, line
-        cell = max((index for index, start in enumerate(self.cell_starts) if start < line), default=0)
+        cell = max(bisect.bisect_left(self.cell_starts, line) - 1, 0)  # the last cell starting before it
         return cell + 1, line - self.cell_starts[cell]
 
     def has_statement_at(self, line: int) -> bool:

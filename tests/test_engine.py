@@ -537,3 +537,22 @@ def test_a_notebook_that_ran_a_fixed_definition_last_is_told_which_one_is_graded
     in_order = [new_code_cell(old.source, execution_count=1), new_code_cell(fixed.source, execution_count=2)]
     report = grade(read_untrusted_bytes(writes(new_notebook(cells=in_order)).encode(), "hw.ipynb"), plan, lang="en")
     assert report.score == report.max_score and report.problems == []
+
+
+@pytest.mark.parametrize("backend", ["process", "bwrap"])
+def test_multiprocessing_fails_alike_on_every_backend_and_says_why(backend, public_plan):
+    """The isolated sandbox allows no pipes or sockets (their inode numbers count
+    host-wide); a student's own `grader check` fails the same way, and is told why."""
+    from grader.sandbox import BwrapSandbox, ProcessSandbox, unavailable_reason
+
+    if backend == "bwrap" and unavailable_reason():
+        pytest.skip(unavailable_reason())
+    source = ("import multiprocessing\n\ndef _count(pair):\n    return pair[0] * pair[1]\n\n"
+              "def dense_param_count(in_features, out_features, bias=True):\n"
+              "    with multiprocessing.Pool(2) as pool:\n"
+              "        return pool.map(_count, [(in_features, out_features)])[0] + (out_features if bias else 0)\n")
+    with (ProcessSandbox() if backend == "process" else BwrapSandbox(spare=False)) as sandbox:
+        tests = grade(from_python(source), single_exercise(public_plan, "dense-param-count"), sandbox=sandbox,
+                      lang="en", visibility="public").exercises[0].tests
+    assert all(test.reason == "exception" and "PermissionError" in test.message and "multiprocessing" in test.message
+               for test in tests if test.visibility == "public"), [test.message for test in tests]

@@ -137,6 +137,32 @@ def numpy_1_aliases(numpy) -> None:
             setattr(numpy, name, value)
 
 
+def no_pipes_or_sockets() -> None:
+    """The isolated sandbox refuses pipes and sockets (see seccomp_filter);
+    the portable backend has no filter, so they fail here the same way, in
+    Python: a student's ``grader check`` fails where the server would."""
+    import errno
+    import socket
+
+    def not_permitted(*args, **kwargs):
+        raise PermissionError(errno.EPERM, "Operation not permitted")
+
+    def not_supported(*args, **kwargs):
+        raise OSError(errno.EAFNOSUPPORT, "Address family not supported by protocol")
+
+    def wrap_only(self, family=-1, type=-1, proto=-1, fileno=None):
+        if fileno is None:  # (a socket object around a descriptor it has, as the runner's channel, is no new socket)
+            not_supported()
+        make(self, family, type, proto, fileno)
+
+    make = socket.socket.__init__
+    os.pipe = not_permitted
+    if hasattr(os, "pipe2"):
+        os.pipe2 = not_permitted
+    socket.socket.__init__ = wrap_only
+    socket.socketpair = not_supported
+
+
 def spec_for(name: str) -> importlib.machinery.ModuleSpec | None:
     """A stand-in's spec for ``name``, or None if it is not one."""
     if name.partition(".")[0] not in STAND_INS:

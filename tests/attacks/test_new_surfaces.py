@@ -204,26 +204,19 @@ def probe():
         seen[path] = outcome(lambda: os.open(path, os.O_RDONLY))
     seen["ptrace the zygote"] = outcome(lambda: libc.ptrace(16, 1, 0, 0))  # PTRACE_ATTACH
     parent = os.getpid()
-    read_end, write_end = os.pipe()
     child = os.fork()
-    if child == 0:
+    if child == 0:  # (it reports through a file: the child may make no pipe)
         try:
             found = [outcome(lambda: os.open(f"/proc/{parent}/mem", os.O_RDONLY)),
                      outcome(lambda: os.open(f"/proc/{parent}/pagemap", os.O_RDONLY)),
                      outcome(lambda: libc.ptrace(16, parent, 0, 0))]
-            os.write(write_end, json.dumps(found).encode())
+            with open("/tmp/work/found.json", "w") as handle:
+                handle.write(json.dumps(found))
         finally:
             os._exit(0)
-    os.close(write_end)
-    deadline = time.monotonic() + 5  # bounded
-    data = b""
-    while time.monotonic() < deadline:
-        part = os.read(read_end, 4096)
-        if not part:
-            break
-        data += part
     os.waitpid(child, 0)
-    seen["from a forked process"] = json.loads(data or b"[]")
+    with open("/tmp/work/found.json") as handle:
+        seen["from a forked process"] = json.loads(handle.read() or "[]")
     return json.dumps(seen)
 ''')
     assert observations == {
