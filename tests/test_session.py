@@ -283,3 +283,31 @@ def test_a_call_starved_of_cpu_by_a_loaded_machine_gets_the_time_it_waited(backe
             process.wait()
         session.close()
         sandbox.close()
+
+
+@pytest.mark.parametrize("backend", ["process", "bwrap"])
+def test_a_load_starved_of_cpu_gets_the_time_it_waited_even_from_a_child_still_starting(backend):
+    """(A fresh sandbox's child has no run-queue reading when its load is sent:
+    loading then got no more time on a busy machine, and a notebook whose demo
+    cells loaded in 7 s alone was interrupted, then killed, at 6 graders at once.)"""
+    import subprocess
+    import sys
+
+    sandbox = _sandbox(backend, load_seconds=1.0, load_grace_seconds=0.2, load_interrupts=1)
+    spin_at_load = ("import time\nstart = time.process_time()\nwhile time.process_time() - start < 0.4:\n    pass\n\n"
+                    "def slow_add(x):\n    return x + 1\n")
+    hog = "import time\nend = time.time() + 8\nwhile time.time() < end:\n    pass\n"
+    hogs = [subprocess.Popen([sys.executable, "-c", hog], start_new_session=True) for _ in range(6)]
+    try:
+        time.sleep(0.2)
+        session, load = _load(spin_at_load, sandbox)
+        started = time.perf_counter()
+        loaded = session.load(load)
+        assert loaded.kind == "loaded" and loaded.interrupted == 0 and loaded.errors == [], loaded
+        assert time.perf_counter() - started > 1.0  # it did need more than its second of wall time
+        session.close()
+    finally:
+        for process in hogs:
+            process.kill()
+            process.wait()
+        sandbox.close()

@@ -359,10 +359,13 @@ class ChildSession:
         None when the time is really up. Asked only at a deadline: a child that
         sleeps or blocks waits for no CPU and gets nothing more."""
         started, allowed = self._call
-        now = self.process.run_delay() if self._delay_before is not None else None
-        if now is None or now <= self._delay_before:
+        now = self.process.run_delay()
+        # (A child still starting when its batch began had no reading then: all
+        # its waiting is this batch's, as it is for a load, its first request.)
+        before = self._delay_before if self._delay_before is not None else 0.0
+        if now is None or now <= before:
             return None
-        waited = now - self._delay_before  # (since the batch began: earlier calls' waits count too)
+        waited = now - before  # (since the batch began: earlier calls' waits count too)
         later = started + min(allowed + waited, allowed * STARVED_FACTOR)
         return later if later > deadline + 0.001 else None
 
