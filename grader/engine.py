@@ -25,6 +25,7 @@ from .judge import Context, judge, show_seconds
 from .messages import say
 from .report import ExerciseResult, Report, TestResult, inert
 from .sandbox import BwrapSandbox, ChildSession, Limits, Outcome, ProcessSandbox, open_sandbox, request
+from .sandbox.session import STARVED_FACTOR
 from .reader import read_untrusted
 from .submission import FILENAME, Submission, SubmissionError
 
@@ -284,13 +285,23 @@ def _record(run: _ExerciseRun, index: int, outcome: Outcome, child: _Child, defe
         deferred.append((run, index, outcome))
     if outcome.kind == "timeout":
         run.stopped = "timeout"
-    elif run.spent > exercise.limits.total_seconds:
+    elif run.spent > exercise.limits.total_seconds and _over_budget(run, child):
         run.stopped = "budget"
 
 
 # A report lists no more syntax errors, nor cells not run (a notebook of 400k
 # broken cells made a 30 MB report; one of 150k %%magic cells, 12 MB).
 MAX_LISTED_PER_KIND = 50
+
+
+def _over_budget(run: _ExerciseRun, child: _Child) -> bool:
+    """Past ``total_seconds`` of wall time: whether it is past it still with the
+    time its child waited for a CPU since the batch began taken off (a busy
+    machine must not use up a correct submission's budget), up to
+    STARVED_FACTOR times the budget. Asked only once the wall time is past it."""
+    waited = child.session.waited() if child.session is not None and child.alive else 0.0
+    credit = min(waited, run.spent * (1 - 1 / STARVED_FACTOR))
+    return run.spent - credit > run.exercise.limits.total_seconds
 # A deferred outcome keeps its reply's buffer alive until judged: one from a
 # large reply is judged at once (25 public replies of 256 MiB, arrays or not,
 # would otherwise pile up).

@@ -556,3 +556,30 @@ def test_multiprocessing_fails_alike_on_every_backend_and_says_why(backend, publ
                       lang="en", visibility="public").exercises[0].tests
     assert all(test.reason == "exception" and "PermissionError" in test.message and "multiprocessing" in test.message
                for test in tests if test.visibility == "public"), [test.message for test in tests]
+
+
+def test_a_busy_machine_does_not_use_up_a_correct_submissions_exercise_budget(full_plan):
+    """An exercise's total_seconds run on the wall clock: the time its child
+    waited for a CPU is taken off once it is past them (up to 3x), as for a
+    case's own limit."""
+    import subprocess
+    import sys
+
+    source = ("import time\n\ndef dense_param_count(in_features, out_features, bias=True):\n"
+              "    start = time.process_time()\n    while time.process_time() - start < 0.05:\n        pass\n"
+              "    return in_features * out_features + (out_features if bias else 0)\n")
+    plan = single_exercise(full_plan, "dense-param-count", time_seconds=2.0, total_seconds=1.5)
+    assert len(plan.exercises[0].cases) * 0.05 < 1.0, "it fits its budget with room to spare, alone"
+    hog = "import time\nend = time.time() + 15\nwhile time.time() < end:\n    pass\n"
+    hogs = [subprocess.Popen([sys.executable, "-c", hog], start_new_session=True) for _ in range(6)]
+    try:
+        time.sleep(0.2)
+        started = time.perf_counter()
+        report = grade(from_python(source), plan, lang="en")
+        assert time.perf_counter() - started > 1.5, "it did take longer than its budget on the wall clock"
+        assert report.score == report.max_score, [test.message for test in report.exercises[0].tests
+                                                  if test.status != "passed"]
+    finally:
+        for process in hogs:
+            process.kill()
+            process.wait()

@@ -369,6 +369,11 @@ class ChildSession:
         later = started + min(allowed + waited, allowed * STARVED_FACTOR)
         return later if later > deadline + 0.001 else None
 
+    def waited(self) -> float:
+        """Seconds the child has waited for a CPU since its current batch began (0 if unknown)."""
+        now = self.process.run_delay()
+        return max(0.0, now - (self._delay_before or 0.0)) if now is not None else 0.0
+
     def _wait_readable(self, deadline: float, last: bool = False) -> bool:
         """Whether the child's pipe has data, waiting at most until ``deadline``.
 
