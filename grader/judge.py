@@ -199,7 +199,7 @@ def finding_message(finding: checks.Finding, public: bool, lang: str) -> str:
     if not public and finding.reason in _FACTLESS_WHEN_HIDDEN:
         return say(f"{finding.reason}_hidden", lang, where=where)
     facts = {key: _show(value, public or not key.startswith("got_")) for key, value in finding.facts.items()}
-    text = say(finding.reason, lang, where=where, **facts)
+    text = say(finding.reason, lang, where=where, **facts) + _remedy(finding, lang)
     if public and finding.values:
         values = finding.values
         if "index" in values:
@@ -207,6 +207,19 @@ def finding_message(finding: checks.Finding, public: bool, lang: str) -> str:
         elif "expected" in values:
             text += say("got_expected", lang, got=inert(repr(values["got"]), 100), expected=repr(values["expected"]))
     return text
+
+
+def _remedy(finding: checks.Finding, lang: str) -> str:
+    """How to fix the commonest wrong types: a 0-d array for a number, an array
+    of Python objects, a complex result."""
+    got_type, got_dtype = str(finding.facts.get("got_type", "")), str(finding.facts.get("got_dtype", ""))
+    if finding.reason == "wrong_type" and got_type == "ndarray" and finding.facts.get("expected_type") in ("int", "float"):
+        return say(f"remedy_{finding.facts['expected_type']}", lang)
+    if finding.reason in ("wrong_type", "wrong_dtype") and (got_type.endswith(" of dtype object") or got_dtype == "object"):
+        return say("remedy_object_array", lang)
+    if finding.reason == "wrong_dtype" and got_dtype.startswith("complex"):
+        return say("remedy_complex", lang)
+    return ""
 
 
 def _show(value, trusted: bool):

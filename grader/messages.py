@@ -67,6 +67,16 @@ MESSAGES: dict[str, Template] = {
         "en": "{where}some values are outside the tolerance.",
     },
     "hidden_detail": {"ko": "숨은 테스트라 자세한 내용은 표시하지 않습니다", "en": "details are not shown for hidden tests"},
+    "remedy_int": {"ko": " 값 하나라면 int(...)로 바꿔 반환하세요.", "en": " If it holds a single value, return int(...) of it."},
+    "remedy_float": {"ko": " 값 하나라면 float(...)로 바꿔 반환하세요.", "en": " If it holds a single value, return float(...) of it."},
+    "remedy_object_array": {
+        "ko": " Python 객체를 담은 배열입니다: np.zeros(shape)처럼 숫자 dtype으로 만들거나 .astype(float)로 바꾸세요.",
+        "en": " It is an array of Python objects: make it with a numeric dtype (np.zeros(shape)) or convert it with .astype(float).",
+    },
+    "remedy_complex": {
+        "ko": " FFT 등으로 계산했다면 실수부(.real)를 반환하세요.",
+        "en": " If it comes from an FFT or similar, return its real part (.real).",
+    },
     "wrong_dtype": {
         "ko": "{where}dtype이 {got_dtype}이지만 {expected_dtype} 종류여야 합니다.",
         "en": "{where}dtype {got_dtype}, expected a {expected_dtype} kind of array.",
@@ -112,8 +122,10 @@ MESSAGES: dict[str, Template] = {
         "en": "maximum recursion depth exceeded (RecursionError{location}).",
     },
     "memory": {
-        "ko": "메모리 제한({memory_mb} MiB)을 넘었습니다{location}.",
-        "en": "exceeded the memory limit ({memory_mb} MiB){location}.",
+        "ko": "메모리 제한({memory_mb} MiB, Python과 numpy 자체가 쓰는 약 150 MiB 포함)을 넘었습니다{location}. "
+              "큰 중간 배열(예: 모든 창을 한꺼번에 담는 배열)을 줄여 보세요.",
+        "en": "exceeded the memory limit ({memory_mb} MiB, of which Python and numpy themselves take about 150)"
+              "{location}. Try smaller intermediate arrays (such as one holding every window at once).",
     },
     "timeout": {
         "ko": "시간 제한({seconds}초)을 넘었습니다. 무한 루프이거나 너무 느린 구현입니다 (벡터화해 보세요).",

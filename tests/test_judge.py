@@ -35,3 +35,18 @@ def test_a_name_that_exists_only_in_jupyter_is_explained():
                                                    "Jupyter: remove it, or use print.)")
     other = {"exc_type": "NameError", "message": "name 'np' is not defined"}
     assert exception_message(other, "en", 300) == "name 'np' is not defined"
+
+
+def test_the_commonest_wrong_types_say_how_to_fix_them():
+    from grader.checks import Finding
+    from grader.judge import finding_message
+
+    zero_d = Finding("wrong_type", "", {"got_type": "ndarray", "expected_type": "int"})
+    objects = Finding("wrong_type", "", {"got_type": "numpy.ndarray of dtype object", "expected_type": "ndarray"})
+    complex_ = Finding("wrong_dtype", "", {"got_dtype": "complex128", "expected_dtype": "float64"})
+    plain = Finding("wrong_type", "", {"got_type": "str", "expected_type": "int"})
+    for public in (True, False):
+        assert finding_message(zero_d, public, "en").endswith("return int(...) of it.")
+        assert ".astype(float)" in finding_message(objects, public, "en")
+        assert ".real" in finding_message(complex_, public, "en") and ".real" in finding_message(complex_, public, "ko")
+        assert "int(...)" not in finding_message(plain, public, "en")

@@ -155,7 +155,8 @@ CHANNELS: dict[str, Channel] = {
         ''',
         lambda p: [str(_dense_args(p))],
         _always("failed", "wrong_type"),
-        lambda p: _exactly(say("wrong_type", "en", where="", got_type="ndarray", expected_type="int")),
+        lambda p: _exactly(say("wrong_type", "en", where="", got_type="ndarray", expected_type="int")
+                           + say("remedy_int", "en")),
         public_shows=False,  # a wrong type is a wrong type: the shape is not shown for public cases either
     ),
     "wrong-shape-made-of-the-inputs": Channel(
