@@ -265,11 +265,17 @@ def from_notebook(data: bytes | str, name: str = "submission.ipynb") -> Submissi
 
 
 def _cell_magic(source: str) -> str | None:
-    """The name of a cell's ``%%magic``, if its first line is one."""
-    first = source.split("\n", 1)[0].strip()
-    if not first.startswith("%%"):
+    """The name of a cell's ``%%magic``, if its first line that is not blank
+    is one (IPython drops a cell's leading blank lines first)."""
+    first = _first_line(source.split("\n"))
+    if first is None or not first[1].strip().startswith("%%"):
         return None
-    return first[2:].split()[0] if first[2:].split() else ""
+    words = first[1].strip()[2:].split()
+    return words[0] if words else ""
+
+
+def _first_line(lines: list[str]) -> tuple[int, str] | None:
+    return next(((index, line) for index, line in enumerate(lines) if line.strip()), None)
 
 
 def strip_magics(source: str) -> str:
@@ -278,7 +284,7 @@ def strip_magics(source: str) -> str:
     magic = _cell_magic(source)
     if magic is not None:
         if magic in _PYTHON_BODY_CELL_MAGICS:
-            lines[0] = "pass"
+            lines[_first_line(lines)[0]] = "pass"
         else:  # %%bash, %%writefile, ...: the body is not Python
             return "\n".join("" for _ in lines)
     out = []

@@ -462,3 +462,14 @@ def test_read_utf8_bom_is_accepted(tmp_path):
 def test_read_missing_file(tmp_path):
     with pytest.raises(SubmissionError, match="cannot read"):
         read_submission(tmp_path / "absent.py")
+
+
+def test_a_cell_magic_after_blank_lines_is_still_the_cells_magic():
+    """IPython drops a cell's leading blank lines: `\\n%%writefile x.py` writes a
+    file, and its body (a stub, say) must not replace the code above it."""
+    book = new_notebook(cells=[new_code_cell("def f():\n    return 1"),
+                               new_code_cell("\n\n%%writefile stub.py\ndef f():\n    pass"),
+                               new_code_cell("\n%%time\ndef g():\n    return 2")])
+    submission = from_notebook(nbformat.writes(book))
+    assert submission.skipped_cells == [(2, "writefile")]
+    assert [unit.source for unit in submission.units] == ["def f():\n    return 1", "\npass\ndef g():\n    return 2"]
