@@ -206,7 +206,8 @@ def _report(plan: AssignmentPlan, runs: list[_ExerciseRun], child: _Child, submi
                 for problem in submission.syntax_errors[:MAX_LISTED_PER_KIND]]
     if len(submission.syntax_errors) > MAX_LISTED_PER_KIND:
         problems.append(say("more_syntax_errors", lang, count=len(submission.syntax_errors) - MAX_LISTED_PER_KIND))
-    if submission.syntax_errors:  # (code written on a newer Python is the usual surprise)
+    if any("f-string" in problem.message for problem in submission.syntax_errors):
+        # (3.12's f-strings are the usual newer syntax: quotes of the same kind inside)
         problems.append(say("python_version", lang, version="{}.{}".format(*sys.version_info[:2])))
     problems += [say("cell_not_run_writefile" if magic == "writefile" else "cell_not_run", lang, cell=cell,
                      magic=inert(magic, 40)) for cell, magic in submission.skipped_cells[:MAX_LISTED_PER_KIND]]

@@ -417,8 +417,10 @@ def test_a_report_lists_a_bounded_number_of_syntax_errors(public_plan):
 
     source = "".join(f"def broken_{number}(:\n    pass\n\n" for number in range(MAX_LISTED_PER_KIND + 30))
     report = grade(from_python(source), public_plan, lang="en", visibility="public")
-    assert len(report.problems) == MAX_LISTED_PER_KIND + 2 and report.problems[-2] == "30 more syntax errors."
-    assert report.problems[-1].startswith("Grading runs Python 3."), "newer syntax is the usual surprise"
+    assert len(report.problems) == MAX_LISTED_PER_KIND + 1 and report.problems[-1] == "30 more syntax errors."
+    newer = 'def conv_output_size(input_size, filter_size, stride=1, pad=0):\n    return f"{"x"}"\n'
+    report = grade(from_python(newer), public_plan, lang="en", visibility="public")
+    assert report.problems[-1].startswith("Grading runs Python 3."), "3.12's f-strings are the usual surprise"
 
 
 def test_a_report_lists_a_bounded_number_of_cells_not_run_and_empty_cells_cost_nothing(course, public_plan):
@@ -583,3 +585,18 @@ def test_a_busy_machine_does_not_use_up_a_correct_submissions_exercise_budget(fu
         for process in hogs:
             process.kill()
             process.wait()
+
+
+def test_an_nbconvert_export_whose_functions_sit_in_a_time_cell_defines_them(public_plan):
+    """`jupyter nbconvert --to script` turns a %%time cell into
+    get_ipython().run_cell_magic('time', '', '<the cell>'): IPython runs the
+    body, so the export defines the functions (it scored 0/135)."""
+    body = ("import numpy as np\\n\\ndef dense_param_count(in_features, out_features, bias=True):\\n"
+            "    if in_features < 1 or out_features < 1:\\n        raise ValueError\\n"
+            "    return in_features * out_features + (out_features if bias else 0)\\n")
+    source = (f"get_ipython().run_cell_magic('time', '', '{body}')\n"
+              "get_ipython().run_line_magic('matplotlib', 'inline')\n"
+              "get_ipython().run_cell_magic('writefile', 'notes.txt', 'not Python\\\\n')\n")
+    report = grade(from_python(source), single_exercise(public_plan, "dense-param-count"), lang="en",
+                   visibility="public")
+    assert report.score == report.max_score and report.problems == [], report.problems

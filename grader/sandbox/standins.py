@@ -100,13 +100,28 @@ class _Loader(importlib.abc.Loader):
 _LOADER = _Loader()
 
 
+class _Shell(Inert):
+    """``get_ipython()``: nbconvert's .py export calls it for every magic. A
+    cell magic whose body is Python (``%%time``, ``%%capture``...) runs that
+    body where the export runs, as IPython would: a notebook whose functions
+    sit in a ``%%time`` cell defines them. Every other magic does nothing."""
+
+    PYTHON_BODY = frozenset({"time", "timeit", "capture", "prun"})
+
+    def run_cell_magic(self, magic, line, cell):
+        if magic in self.PYTHON_BODY and isinstance(cell, str):
+            exec(compile(cell, "<cell magic>", "exec"), sys._getframe(1).f_globals)
+        return INERT
+
+
 def as_in_jupyter() -> None:
     """The names a Jupyter kernel gives every notebook without an import:
-    ``display`` does nothing, ``get_ipython()`` is inert (nbconvert's exports call it for magics)."""
+    ``display`` does nothing, ``get_ipython()`` is an inert shell (see _Shell)."""
     import builtins
 
+    shell = _Shell()
     builtins.display = lambda *args, **kwargs: None
-    builtins.get_ipython = lambda: INERT
+    builtins.get_ipython = lambda: shell
 
 
 def numpy_1_aliases(numpy) -> None:
