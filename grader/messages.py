@@ -217,8 +217,10 @@ MESSAGES: dict[str, Template] = {
         "en": "the code cells of {name} hold more than {limit:,} bytes together.",
     },
     "read_limits": {
-        "ko": "{name} 파일을 읽는 데 {seconds}초 또는 {memory_mb} MiB 넘게 필요했습니다. 일반적인 코드로 다시 제출하세요.",
-        "en": "reading {name} needed more than {seconds} s or {memory_mb} MiB: submit ordinary code.",
+        "ko": "{name} 파일을 읽는 데 {seconds}초 또는 {memory_mb} MiB 넘게 필요했습니다. 노트북이라면 출력을 모두 지우고"
+              "(커널 다시 시작 및 출력 지우기), 아니면 일반적인 코드로 다시 제출하세요.",
+        "en": "reading {name} needed more than {seconds} s or {memory_mb} MiB: for a notebook, clear all outputs "
+              "(Restart & Clear Output) and submit again; otherwise submit ordinary code.",
     },
     "not_text": {
         "ko": "{name} 파일이 {encoding} 텍스트가 아닙니다({byte}번째 바이트). UTF-8로 저장해서 다시 제출하세요.",

@@ -26,6 +26,8 @@ import threading
 import time
 from pathlib import Path
 
+from .sandbox import procfs
+from .sandbox.session import STARVED_FACTOR
 from .submission import Submission, SubmissionError, from_plain, read_bytes, submission_bytes, to_plain
 
 READ_SECONDS = 10.0
@@ -117,10 +119,19 @@ class Reader:
         _discard(worker)
 
     def _answer(self, worker: subprocess.Popen) -> dict | None:
-        """The worker's reply, or None if it died, ran out of time or answered too much."""
-        deadline = time.monotonic() + self.seconds
+        """The worker's reply, or None if it died, ran out of time or answered too much.
+        On a machine busier than its cores, the time the worker waited for a CPU
+        is added to its time, up to STARVED_FACTOR times (as for the sandbox's calls)."""
+        started, waited_before = time.monotonic(), procfs.run_delay(worker.pid)
+
+        def later() -> float | None:
+            now = procfs.run_delay(worker.pid)
+            if now is None or waited_before is None:
+                return None
+            return started + min(self.seconds + now - waited_before, self.seconds * STARVED_FACTOR)
+
         try:
-            return json.loads(_read_framed(worker.stdout.fileno(), deadline, MAX_REPLY_BYTES))
+            return json.loads(_read_framed(worker.stdout.fileno(), started + self.seconds, MAX_REPLY_BYTES, later))
         except (EOFError, TimeoutError, OSError, ValueError):  # (ValueError: too long, or not JSON)
             return None
 
@@ -144,21 +155,26 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
-def _read_framed(fd: int, deadline: float | None = None, limit: int | None = None) -> bytes:
-    """One length-prefixed message; ValueError past ``limit`` bytes."""
-    (size,) = _LEN.unpack(_read_exactly(fd, _LEN.size, deadline))
+def _read_framed(fd: int, deadline: float | None = None, limit: int | None = None, later=None) -> bytes:
+    """One length-prefixed message; ValueError past ``limit`` bytes. ``later()``,
+    asked at the deadline, may give a later one."""
+    (size,) = _LEN.unpack(_read_exactly(fd, _LEN.size, deadline, later))
     if limit is not None and size > limit:
         raise ValueError("message too long")
-    return _read_exactly(fd, size, deadline)
+    return _read_exactly(fd, size, deadline, later)
 
 
-def _read_exactly(fd: int, size: int, deadline: float | None = None) -> bytes:
+def _read_exactly(fd: int, size: int, deadline: float | None = None, later=None) -> bytes:
     parts, remaining = [], size
     while remaining:
         if deadline is not None:
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([fd], [], [], left)[0]:
-                raise TimeoutError
+                extended = later() if later is not None else None
+                if extended is None or extended <= deadline + 0.001:
+                    raise TimeoutError
+                deadline = extended
+                continue
         chunk = os.read(fd, min(remaining, 1 << 20))
         if not chunk:
             raise EOFError

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
+import time
 
 import pytest
 
@@ -158,3 +160,26 @@ def test_a_worker_that_cannot_start_is_the_graders_failure_not_the_files(course,
             broken.read(path)
     finally:
         broken.close()
+
+
+def test_a_read_starved_of_cpu_by_a_busy_machine_gets_the_time_it_waited():
+    """(6 graders at once on 2 cores: a notebook read in 4 s alone hit the 10 s
+    deadline and every one of them scored 0.) As for the sandbox's calls, the
+    time the worker waited for a CPU is added, up to 3x."""
+    import subprocess
+
+    reader = Reader(seconds=0.5)
+    source = ("x = 1\n" * 90_000).encode()  # about 0.3 s to compile alone here
+    hog = "import time\nend = time.time() + 15\nwhile time.time() < end:\n    pass\n"
+    hogs = [subprocess.Popen([sys.executable, "-c", hog], start_new_session=True) for _ in range(6)]
+    try:
+        time.sleep(0.2)
+        started = time.perf_counter()
+        submission = reader.read_bytes(source, "slow.py")
+        assert time.perf_counter() - started > 0.5, "it did take longer than its deadline on the wall clock"
+        assert len(submission.units) == 1
+    finally:
+        for process in hogs:
+            process.kill()
+            process.wait()
+        reader.close()
