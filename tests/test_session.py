@@ -232,14 +232,21 @@ def test_packages_beyond_numpy_fail_alike_on_every_backend(backend):
         sandbox.close()
 
 
-STARVED = ("import hashlib, threading, time\n\n\ndef spin(seconds):\n    start = time.process_time()\n"
+STARVED = ("import hashlib, os, threading, time\n\n\ndef spin(seconds):\n    start = time.process_time()\n"
            "    while time.process_time() - start < seconds:\n        pass\n    return 'done'\n\n\n"
            "def nap(seconds):\n    time.sleep(seconds)\n    return 'woke'\n\n\n"
            "def nap_beside_busy_threads(seconds):\n    end = time.monotonic() + seconds\n"
            "    def hash_until_done():\n        while time.monotonic() < end:\n"
            "            hashlib.sha256(bytes(1 << 20)).digest()  # (without the GIL)\n"
            "    for _ in range(3):\n        threading.Thread(target=hash_until_done, daemon=True).start()\n"
-           "    time.sleep(seconds)\n    return 'woke'\n")
+           "    time.sleep(seconds)\n    return 'woke'\n\n\n"
+           "def spin_behind_busy_threads(seconds):\n    end = time.monotonic() + 3 * seconds\n"
+           "    def hash_until_done():\n        while time.monotonic() < end:\n"
+           "            hashlib.sha256(bytes(1 << 25)).digest()  # (without the GIL)\n"
+           "    for _ in range(2):\n        threading.Thread(target=hash_until_done, daemon=True).start()\n"
+           "    try:\n        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))\n    except OSError:\n        pass\n"
+           "    start = time.process_time()\n    while time.process_time() - start < seconds:\n        pass\n"
+           "    return 'done'\n")
 
 
 @pytest.mark.parametrize("backend", ["process", "bwrap"])
@@ -277,6 +284,27 @@ def test_a_call_starved_of_cpu_by_a_loaded_machine_gets_the_time_it_waited(backe
         started = time.perf_counter()
         napped = session.call("nap_beside_busy_threads", [3.0], {}, [], 1.0)
         assert napped.kind == "timeout" and time.perf_counter() - started < 2.0
+    finally:
+        for process in hogs:
+            process.kill()
+            process.wait()
+        session.close()
+        sandbox.close()
+
+
+@pytest.mark.parametrize("backend", ["process", "bwrap"])
+def test_waiting_behind_its_own_busy_threads_earns_a_call_no_more_time(backend):
+    """(A review made its main thread SCHED_IDLE beside threads hashing without
+    the GIL: it waited for a CPU all the time, and got 3x every limit on an
+    idle machine.) The CPU its own threads used is taken off its wait."""
+    sandbox = _sandbox(backend)
+    session, load = _load(STARVED, sandbox)
+    hogs: list = []
+    try:
+        assert session.load(load).kind == "loaded"
+        started = time.perf_counter()
+        spun = session.call("spin_behind_busy_threads", [2.0], {}, [], 1.0)
+        assert spun.kind == "timeout" and time.perf_counter() - started < 2.0, (spun.kind, spun.seconds)
     finally:
         for process in hogs:
             process.kill()

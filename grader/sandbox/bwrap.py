@@ -324,9 +324,9 @@ class ZygoteChild:
         if self.on_cleanup:
             self.on_cleanup(self.zygote)
 
-    def run_delay(self) -> float | None:
+    def waited_for_others(self) -> float | None:
         runner = self._runner()
-        return procfs.run_delay(runner) if runner is not None else None
+        return procfs.waited_for_others(runner) if runner is not None else None
 
     def interrupt(self) -> None:
         """SIGINT to the runner, by a pidfd taken while it is certainly the

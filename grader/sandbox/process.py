@@ -57,8 +57,8 @@ class PopenChild:
     def cleanup(self) -> None:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
-    def run_delay(self) -> float | None:
-        return procfs.run_delay(self.popen.pid)
+    def waited_for_others(self) -> float | None:
+        return procfs.waited_for_others(self.popen.pid)
 
     def interrupt(self) -> None:
         if self.popen.returncode is None:  # (not reaped: its number is still its own)

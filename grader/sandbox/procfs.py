@@ -59,3 +59,41 @@ def run_delay(pid: int) -> float | None:
             return int(handle.read().split()[1]) / 1e9
     except (OSError, ValueError, IndexError):
         return None
+
+
+def own_work(pid: int) -> float | None:
+    """CPU seconds used by every thread of ``pid`` but its main one, and by
+    every thread of its descendants: work of its own that its main thread
+    may have waited behind (which earns it no more time), unlike another
+    submission's."""
+    total, seen, pending = 0.0, set(), [pid]
+    while pending:
+        process = pending.pop()
+        if process in seen or len(seen) > 256:  # (a process tree is bounded by the pids cgroup; this too)
+            continue
+        seen.add(process)
+        try:
+            tasks = os.listdir(f"/proc/{process}/task")
+        except OSError:
+            if process == pid:
+                return None
+            continue
+        for tid in tasks:
+            if process == pid and tid == str(pid):
+                continue
+            try:
+                with open(f"/proc/{process}/task/{tid}/schedstat") as handle:
+                    total += int(handle.read().split()[0]) / 1e9
+            except (OSError, ValueError, IndexError):
+                pass
+        pending.extend(children(process))
+    return total
+
+
+def waited_for_others(pid: int) -> float | None:
+    """Seconds ``pid``'s main thread has waited for a CPU, less the CPU its own
+    other threads and processes used (see own_work): what another
+    submission, or the machine, took from it. It may go down; only its
+    growth over a span means anything."""
+    waited, own = run_delay(pid), own_work(pid)
+    return None if waited is None or own is None else waited - own

@@ -50,13 +50,17 @@ DENIED = (
     # later one read (fstat of its own channel). So no pipe and no socket of any
     # family: graded code needs neither (multiprocessing and subprocess do).
     "pidfd_open", "pipe", "pipe2",
+    # A scheduling policy, its own included: a main thread made SCHED_IDLE
+    # beside busy threads of its own waits for a CPU all the time, and waiting
+    # for a CPU earns a call more time.
+    "sched_setscheduler", "sched_setattr",
 )
 # fcntl commands that lock or lease a file, or watch a directory (dnotify).
 F_LOCKING = (5, 6, 7, 36, 37, 38, 1024, 1025, 1026)  # F_GETLK..F_SETLKW, F_OFD_*, F_SETLEASE, F_GETLEASE, F_NOTIFY
 MADV_COLD, MADV_PAGEOUT = 20, 21  # evict (shared) page cache pages
 # Scheduling calls whose first argument is a pid: the child's own (0) only. What
 # a child's init or the zygote passes on to later processes must stay as it started.
-SCHEDULING_BY_PID = ("sched_setscheduler", "sched_setparam", "sched_setattr", "sched_setaffinity")
+SCHEDULING_BY_PID = ("sched_setparam", "sched_setaffinity")
 
 
 def available() -> bool:

@@ -74,8 +74,10 @@ class ChildProcess(Protocol):
     def cleanup(self) -> None:
         """Release what the backend holds for this child."""
 
-    def run_delay(self) -> float | None:
-        """Seconds the child has spent runnable but waiting for a CPU (None if unknown)."""
+    def waited_for_others(self) -> float | None:
+        """Seconds the child's main thread has spent runnable but waiting for a
+        CPU, less the CPU its own other threads and processes used (None if
+        unknown); only its growth over a span counts."""
 
     def interrupt(self) -> None:
         """Send the process running the student's code SIGINT (nothing if it is gone)."""
@@ -180,7 +182,7 @@ class ChildSession:
     def _replies(self, seconds: list[float], started: float, more_to_come: bool = False,
                  loading: bool = False, reply_bytes: list[int] | None = None) -> Iterator[Outcome]:
         # Read while the child starts on the batch (the grader would only wait).
-        self._delay_before = self.process.run_delay()
+        self._delay_before = self.process.waited_for_others()
         for number, allowed in enumerate(seconds):
             self._call = (started, allowed)
             self._interrupts_left, self._grace_until = (self.limits.load_interrupts if loading else 0), 0.0
@@ -359,7 +361,7 @@ class ChildSession:
         None when the time is really up. Asked only at a deadline: a child that
         sleeps or blocks waits for no CPU and gets nothing more."""
         started, allowed = self._call
-        now = self.process.run_delay()
+        now = self.process.waited_for_others()
         # (A child still starting when its batch began had no reading then: all
         # its waiting is this batch's, as it is for a load, its first request.)
         before = self._delay_before if self._delay_before is not None else 0.0
@@ -371,7 +373,7 @@ class ChildSession:
 
     def waited(self) -> float:
         """Seconds the child has waited for a CPU since its current batch began (0 if unknown)."""
-        now = self.process.run_delay()
+        now = self.process.waited_for_others()
         return max(0.0, now - (self._delay_before or 0.0)) if now is not None else 0.0
 
     def _wait_readable(self, deadline: float, last: bool = False) -> bool:
