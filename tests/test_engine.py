@@ -458,6 +458,12 @@ fig, ax = plt.subplots(figsize=(4, 4))
 ax.imshow(np.eye(3), cmap="gray")
 for axis in ax.flat:
     axis.set_title("check")
+fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(9, 3))
+ax3.plot([1, 2])
+fig, axes = plt.subplots(2, 2)
+axes[0, 1].imshow(np.eye(2))
+for axis in axes.ravel():
+    axis.axis("off")
 plt.show()
 display(np.eye(2))
 get_ipython().run_line_magic("matplotlib", "inline")

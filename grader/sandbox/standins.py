@@ -75,10 +75,24 @@ def _trange(*args, **kwargs):
     return range(*args)
 
 
+def _subplots(nrows=1, ncols=1, *args, squeeze=True, **kwargs):
+    """plt.subplots: a figure and its axes shaped as matplotlib shapes them
+    (``fig, (ax1, ax2, ax3) = plt.subplots(1, 3)`` unpacks)."""
+    import numpy
+
+    axes = numpy.empty((nrows, ncols), dtype=object)
+    axes.fill(INERT)
+    if squeeze:
+        axes = axes.item() if axes.size == 1 else axes.squeeze()
+    return INERT, axes
+
+
 class StandInModule(types.ModuleType):
     def __getattr__(self, name: str):
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(name)
+        if name == "subplots" and self.__name__.startswith("matplotlib"):
+            return _subplots
         return INERT
 
 
