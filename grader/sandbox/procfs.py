@@ -63,31 +63,44 @@ def run_delay(pid: int) -> float | None:
 
 def own_work(pid: int) -> float | None:
     """CPU seconds used by every thread of ``pid`` but its main one, and by
-    every thread of its descendants: work of its own that its main thread
-    may have waited behind (which earns it no more time), unlike another
-    submission's."""
-    total, seen, pending = 0.0, set(), [pid]
-    while pending:
+    its descendants: work of its own that its main thread may have waited
+    behind (which earns it no more time), unlike another submission's. Threads
+    and children that have ended count too (the process's own totals keep
+    them), so none can take its work away by exiting."""
+    main = _exec_seconds(pid, pid)
+    whole = _process_seconds(pid)
+    if main is None or whole is None:
+        return None
+    total, seen, pending = whole - main, {pid}, children(pid)
+    while pending and len(seen) < 256:  # (a process tree is bounded by the pids cgroup; this too)
         process = pending.pop()
-        if process in seen or len(seen) > 256:  # (a process tree is bounded by the pids cgroup; this too)
+        if process in seen:
             continue
         seen.add(process)
-        try:
-            tasks = os.listdir(f"/proc/{process}/task")
-        except OSError:
-            if process == pid:
-                return None
-            continue
-        for tid in tasks:
-            if process == pid and tid == str(pid):
-                continue
-            try:
-                with open(f"/proc/{process}/task/{tid}/schedstat") as handle:
-                    total += int(handle.read().split()[0]) / 1e9
-            except (OSError, ValueError, IndexError):
-                pass
+        total += _process_seconds(process) or 0.0
         pending.extend(children(process))
-    return total
+    return max(total, 0.0)
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _process_seconds(pid: int) -> float | None:
+    """CPU seconds of all of ``pid``'s threads, ended ones included, and of the children it reaped."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        return sum(int(value) for value in fields[11:15]) / _TICKS  # utime stime cutime cstime
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _exec_seconds(pid: int, tid: int) -> float | None:
+    try:
+        with open(f"/proc/{pid}/task/{tid}/schedstat") as handle:
+            return int(handle.read().split()[0]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def waited_for_others(pid: int) -> float | None:
