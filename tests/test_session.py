@@ -246,6 +246,14 @@ STARVED = ("import hashlib, os, threading, time\n\n\ndef spin(seconds):\n    sta
            "    for _ in range(2):\n        threading.Thread(target=hash_until_done, daemon=True).start()\n"
            "    try:\n        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))\n    except OSError:\n        pass\n"
            "    start = time.process_time()\n    while time.process_time() - start < seconds:\n        pass\n"
+           "    return 'done'\n\n\n"
+           "def spin_behind_threads_that_end(seconds):\n    end = time.monotonic() + 3 * seconds\n"
+           "    def work_briefly():\n        stop = time.monotonic() + 0.05\n        while time.monotonic() < stop:\n"
+           "            hashlib.sha256(bytes(1 << 22)).digest()\n"
+           "    def keep_starting():\n        while time.monotonic() < end:\n"
+           "            worker = threading.Thread(target=work_briefly)\n            worker.start()\n            worker.join()\n"
+           "    for _ in range(2):\n        threading.Thread(target=keep_starting, daemon=True).start()\n"
+           "    start = time.process_time()\n    while time.process_time() - start < seconds:\n        pass\n"
            "    return 'done'\n")
 
 
@@ -304,6 +312,12 @@ def test_waiting_behind_its_own_busy_threads_earns_a_call_no_more_time(backend):
         assert session.load(load).kind == "loaded"
         started = time.perf_counter()
         spun = session.call("spin_behind_busy_threads", [2.0], {}, [], 1.0)
+        assert spun.kind == "timeout" and time.perf_counter() - started < 2.0, (spun.kind, spun.seconds)
+        session.close()
+        session, load = _load(STARVED, sandbox)  # (threads that end keep their work counted)
+        assert session.load(load).kind == "loaded"
+        started = time.perf_counter()
+        spun = session.call("spin_behind_threads_that_end", [2.0], {}, [], 1.0)
         assert spun.kind == "timeout" and time.perf_counter() - started < 2.0, (spun.kind, spun.seconds)
     finally:
         for process in hogs:
