@@ -122,10 +122,11 @@ class Reader:
         """The worker's reply, or None if it died, ran out of time or answered too much.
         On a machine busier than its cores, the time the worker waited for a CPU
         is added to its time, up to STARVED_FACTOR times (as for the sandbox's calls)."""
-        started, waited_before = time.monotonic(), procfs.waited_for_others(worker.pid)
+        waits = procfs.WaitForOthers()  # (the worker runs none of the file's code: its wait is others')
+        started, waited_before = time.monotonic(), waits.seconds(worker.pid, worker.pid)
 
         def later() -> float | None:
-            now = procfs.waited_for_others(worker.pid)
+            now = waits.seconds(worker.pid, worker.pid)
             if now is None or waited_before is None:
                 return None
             return started + min(self.seconds + now - waited_before, self.seconds * STARVED_FACTOR)

@@ -353,3 +353,38 @@ def test_a_load_starved_of_cpu_gets_the_time_it_waited_even_from_a_child_still_s
             process.kill()
             process.wait()
         sandbox.close()
+
+
+ESCAPING_WORK = ("import os, signal, time\n\n\ndef _spin(seconds):\n    start = time.process_time()\n"
+                 "    while time.process_time() - start < seconds:\n        pass\n\n\n"
+                 "_banked = os.fork()\nif _banked == 0:  # CPU used before the batch, by a child nobody will wait for\n"
+                 "    _spin(1.5)\n    time.sleep(20)\n    os._exit(0)\ntime.sleep(2.0)\n\n\n"
+                 "def release_banked_then_spin(seconds):\n    signal.signal(signal.SIGCHLD, signal.SIG_IGN)\n"
+                 "    os.kill(_banked, signal.SIGKILL)\n    time.sleep(0.05)\n    _spin(seconds)\n    return 'done'\n\n\n"
+                 "def spin_beside_orphans(seconds):\n    middle = os.fork()\n    if middle == 0:\n"
+                 "        for _ in range(4):\n            if os.fork() == 0:  # orphaned at once: the namespace's init adopts it\n"
+                 "                end = time.monotonic() + 3 * seconds\n                while time.monotonic() < end:\n"
+                 "                    pass\n                os._exit(0)\n        os._exit(0)\n"
+                 "    os.waitpid(middle, 0)\n    _spin(seconds)\n    return 'done'\n")
+
+
+@pytest.mark.parametrize("call", ["release_banked_then_spin", "spin_beside_orphans"])
+def test_work_that_leaves_the_childs_own_count_earns_it_no_more_time(call):
+    """(A review gave a 5 s loop on a 2 s limit a pass on an idle machine:
+    CPU of a child released without a wait vanished from the child's own
+    work, and orphans adopted by the namespace's init were never in it.) The
+    sandbox's cgroup accounts all of it."""
+    from grader.sandbox import cgroups
+
+    if not cgroups.available():
+        pytest.skip("no writable v1 cgroups here: the child's own work is counted from /proc, less completely")
+    sandbox = _sandbox("bwrap", load_seconds=5.0)
+    session, load = _load(ESCAPING_WORK, sandbox)
+    try:
+        assert session.load(load).kind == "loaded"
+        started = time.perf_counter()
+        spun = session.call(call, [2.0], {}, [], 1.0)
+        assert spun.kind == "timeout" and time.perf_counter() - started < 2.0, (spun.kind, spun.seconds)
+    finally:
+        session.close()
+        sandbox.close()

@@ -305,6 +305,7 @@ class ZygoteChild:
         self.killed = False
         self.status: tuple[int | None, int | None] | None = None
         self.on_cleanup = None
+        self._waits = procfs.WaitForOthers()
 
     def kill(self, ended: bool = False) -> None:
         """``ended``: the child ended by itself (its reply channel closed): the
@@ -325,8 +326,11 @@ class ZygoteChild:
             self.on_cleanup(self.zygote)
 
     def waited_for_others(self) -> float | None:
-        runner = self._runner()
-        return procfs.waited_for_others(runner) if runner is not None else None
+        found = self._runner_and_init()
+        if found is None:
+            return None
+        cgroup = self.zygote.cgroup
+        return self._waits.seconds(*found, cgroup.cpu_seconds() if cgroup is not None else None)
 
     def interrupt(self) -> None:
         """SIGINT to the runner, by a pidfd taken while it is certainly the
@@ -348,19 +352,25 @@ class ZygoteChild:
             os.close(handle)
 
     def _runner(self) -> int | None:
-        """The host PID of the process running the student's code. The child is
-        the zygote's oldest child (anything it leaves behind is younger, even
-        when reparented to the zygote); where it made namespaces of its own
-        (see namespaces.enter), the runner is the oldest child
-        of their PID 1."""
+        found = self._runner_and_init()
+        return found[0] if found is not None else None
+
+    def _runner_and_init(self) -> tuple[int, int] | None:
+        """The host PIDs of the process running the student's code and of the
+        root of everything it can start. The child is the zygote's oldest
+        child (anything it leaves behind is younger, even when reparented to
+        the zygote); where it made namespaces of its own (see namespaces.enter),
+        the runner is the oldest child of their PID 1, which inherits its orphans."""
         zygote = self.zygote.host_pid()
         child = procfs.oldest(procfs.children(zygote)) if zygote is not None else None
         if child is None:
             return None
         inits = procfs.children(child)
         if len(inits) == 1 and procfs.namespace_pid(inits[0]) == 1:
-            child = procfs.oldest(procfs.children(inits[0])) or child
-        return child
+            runner = procfs.oldest(procfs.children(inits[0]))
+            if runner is not None:
+                return runner, inits[0]
+        return child, child
 
 
 class BwrapSandbox:

@@ -20,7 +20,9 @@ from . import procfs
 
 ROOT = Path("/sys/fs/cgroup")
 CONTROLLERS = ("memory", "pids")
-OPTIONAL = ("cpu",)  # used where writable; its default shares are equal for every sandbox
+# Used where writable: cpu (its default shares are equal for every sandbox),
+# and cpuacct (the CPU the whole sandbox used, dead and orphaned processes too).
+OPTIONAL = ("cpu", "cpuacct")
 
 
 def available() -> bool:
@@ -29,7 +31,11 @@ def available() -> bool:
 
 def cpu_available() -> bool:
     """Whether each sandbox gets a cpu cgroup too (one scheduling unit)."""
-    return available() and all(os.access(ROOT / name, os.W_OK) for name in OPTIONAL)
+    return available() and os.access(ROOT / "cpu", os.W_OK)
+
+
+def _optional() -> list[str]:
+    return [name for name in OPTIONAL if available() and os.access(ROOT / name, os.W_OK)]
 
 
 class CgroupSet:
@@ -38,8 +44,7 @@ class CgroupSet:
     def __init__(self, memory_bytes: int, max_tasks: int) -> None:
         name = f"grader-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.paths = {controller: ROOT / controller / name for controller in CONTROLLERS}
-        if cpu_available():
-            self.paths.update({controller: ROOT / controller / name for controller in OPTIONAL})
+        self.paths.update({controller: ROOT / controller / name for controller in _optional()})
         for path in self.paths.values():
             path.mkdir()
         (self.paths["memory"] / "memory.limit_in_bytes").write_text(str(memory_bytes))
@@ -59,6 +64,15 @@ class CgroupSet:
                     (path / "cgroup.procs").write_text(str(pid))
                 except (ProcessLookupError, OSError):
                     pass
+
+    def cpu_seconds(self) -> float | None:
+        """CPU the whole sandbox has used (every process that was ever in it), if accounted."""
+        if "cpuacct" not in self.paths:
+            return None
+        try:
+            return int((self.paths["cpuacct"] / "cpuacct.usage").read_text()) / 1e9
+        except (OSError, ValueError):
+            return None
 
     def pids(self) -> list[int]:
         try:

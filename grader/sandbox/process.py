@@ -37,6 +37,7 @@ class PopenChild:
     def __init__(self, process: subprocess.Popen, workdir: str) -> None:
         self.popen = process
         self.workdir = workdir
+        self._waits = procfs.WaitForOthers()
 
     def kill(self, ended: bool = False) -> None:
         try:
@@ -58,7 +59,7 @@ class PopenChild:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     def waited_for_others(self) -> float | None:
-        return procfs.waited_for_others(self.popen.pid)
+        return self._waits.seconds(self.popen.pid, self.popen.pid)
 
     def interrupt(self) -> None:
         if self.popen.returncode is None:  # (not reaped: its number is still its own)

@@ -61,17 +61,17 @@ def run_delay(pid: int) -> float | None:
         return None
 
 
-def own_work(pid: int) -> float | None:
-    """CPU seconds used by every thread of ``pid`` but its main one, and by
-    its descendants: work of its own that its main thread may have waited
-    behind (which earns it no more time), unlike another submission's. Threads
-    and children that have ended count too (the process's own totals keep
-    them), so none can take its work away by exiting."""
-    main = _exec_seconds(pid, pid)
-    whole = _process_seconds(pid)
-    if main is None or whole is None:
+def own_work(root: int, main: int) -> float | None:
+    """CPU seconds used by the process tree under ``root`` (``main``'s
+    namespace init, or ``main`` itself), less ``main``'s main thread: work of
+    the child's own that its main thread may have waited behind. Threads and
+    children that ended and were waited for count too (the process totals keep
+    them); ones nobody waits for (SIGCHLD ignored) leave no trace here, which
+    only a cgroup's accounting sees."""
+    ran = _exec_seconds(main, main)
+    if ran is None:
         return None
-    total, seen, pending = whole - main, {pid}, children(pid)
+    total, seen, pending = 0.0, set(), [root]
     while pending and len(seen) < 256:  # (a process tree is bounded by the pids cgroup; this too)
         process = pending.pop()
         if process in seen:
@@ -79,7 +79,32 @@ def own_work(pid: int) -> float | None:
         seen.add(process)
         total += _process_seconds(process) or 0.0
         pending.extend(children(process))
-    return max(total, 0.0)
+    return max(total - ran, 0.0)
+
+
+class WaitForOthers:
+    """How long a child's main thread has waited for a CPU because of others:
+    its run-queue wait less the CPU its own other threads and processes used.
+    Their count never goes down (work that leaves the count, a child
+    released without a wait, must not turn into waiting)."""
+
+    def __init__(self) -> None:
+        self._own = 0.0
+
+    def seconds(self, main: int, root: int, sandbox_cpu: float | None = None) -> float | None:
+        """``sandbox_cpu``: all the CPU the child's sandbox used, where a cgroup accounts it."""
+        waited = run_delay(main)
+        if waited is None:
+            return None
+        if sandbox_cpu is not None:
+            ran = _exec_seconds(main, main)
+            own = None if ran is None else sandbox_cpu - ran
+        else:
+            own = own_work(root, main)
+        if own is None:
+            return None
+        self._own = max(self._own, own)
+        return waited - self._own
 
 
 _TICKS = os.sysconf("SC_CLK_TCK")
@@ -101,12 +126,3 @@ def _exec_seconds(pid: int, tid: int) -> float | None:
             return int(handle.read().split()[0]) / 1e9
     except (OSError, ValueError, IndexError):
         return None
-
-
-def waited_for_others(pid: int) -> float | None:
-    """Seconds ``pid``'s main thread has waited for a CPU, less the CPU its own
-    other threads and processes used (see own_work): what another
-    submission, or the machine, took from it. It may go down; only its
-    growth over a span means anything."""
-    waited, own = run_delay(pid), own_work(pid)
-    return None if waited is None or own is None else waited - own
