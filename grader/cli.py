@@ -156,7 +156,8 @@ def sandbox_check(course: Optional[Path] = CourseOption) -> None:
     console.print(table)
     console.print(Text(f"cgroups (memory, pids): {'yes' if cgroups.available() else 'no (rlimits only)'}; "
                        f"cpu (each sandbox one scheduling unit): "
-                       f"{'yes' if cgroups.cpu_available() else 'no'}"))
+                       f"{'yes' if cgroups.cpu_available() else 'no'}; cpuacct (a child's own work, for "
+                       f"CPU-wait allowances): {'yes' if cgroups.cpuacct_available() else 'no (counted from /proc)'}"))
     if not all(layer.active for layer in layers):
         raise typer.Exit(1)
 

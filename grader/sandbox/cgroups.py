@@ -34,6 +34,11 @@ def cpu_available() -> bool:
     return available() and os.access(ROOT / "cpu", os.W_OK)
 
 
+def cpuacct_available() -> bool:
+    """Whether each sandbox's CPU is accounted as a whole (see CgroupSet.cpu_seconds)."""
+    return "cpuacct" in _optional()
+
+
 def _optional() -> list[str]:
     return [name for name in OPTIONAL if available() and os.access(ROOT / name, os.W_OK)]
 
