@@ -338,6 +338,10 @@ def test_a_load_starved_of_cpu_gets_the_time_it_waited_even_from_a_child_still_s
     sandbox = _sandbox(backend, load_seconds=1.0, load_grace_seconds=0.2, load_interrupts=1)
     spin_at_load = ("import time\nstart = time.process_time()\nwhile time.process_time() - start < 0.4:\n    pass\n\n"
                     "def slow_add(x):\n    return x + 1\n")
+    # A run before, on the same zygote: the CPU its sandbox used then is none of the next child's.
+    earlier, load = _load(spin_at_load, sandbox)
+    assert earlier.load(load).kind == "loaded"
+    earlier.close()
     hog = "import time\nend = time.time() + 8\nwhile time.time() < end:\n    pass\n"
     hogs = [subprocess.Popen([sys.executable, "-c", hog], start_new_session=True) for _ in range(6)]
     try:
@@ -387,4 +391,29 @@ def test_work_that_leaves_the_childs_own_count_earns_it_no_more_time(call):
         assert spun.kind == "timeout" and time.perf_counter() - started < 2.0, (spun.kind, spun.seconds)
     finally:
         session.close()
+        sandbox.close()
+
+
+def test_a_childs_wait_for_others_starts_at_its_own_beginning_on_a_long_lived_zygote():
+    """The sandbox's cgroup keeps all its CPU since the zygote started: a new
+    child's count must start where it was asked for, or its load (read when
+    the child is still starting) would owe the CPU of every run before it and
+    get no allowance on a busy machine."""
+    from grader.sandbox import cgroups
+
+    if not cgroups.cpuacct_available():
+        pytest.skip("no writable cpuacct cgroup here")
+    sandbox = _sandbox("bwrap")
+    try:
+        spin = "import time\nstart = time.process_time()\nwhile time.process_time() - start < 1.0:\n    pass\n"
+        earlier, load = _load(spin, sandbox)
+        assert earlier.load(load).kind == "loaded"
+        earlier.close()
+        session = sandbox.session()
+        deadline = time.monotonic() + 5
+        while (waited := session.process.waited_for_others()) is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert waited is not None and abs(waited) < 0.1, waited
+        session.close()
+    finally:
         sandbox.close()

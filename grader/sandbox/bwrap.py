@@ -205,6 +205,7 @@ class Zygote:
         protocol.widen_pipe(from_child)
         order = {"op": "spawn", "rlimits": dict(self.limits.rlimits(), RLIMIT_NPROC=self.limits.processes),
                  "seccomp": True}
+        child = ZygoteChild(self)  # (before the fork it asks for: its CPU count starts here)
         try:
             socket.send_fds(self.control, [json.dumps(order).encode()], [to_child_r, from_child_w])
         except OSError:
@@ -216,7 +217,7 @@ class Zygote:
             os.close(to_child_r)
             os.close(from_child_w)
         self._unread_spawns += 1
-        return ChildSession(to_child, from_child, ZygoteChild(self), self.limits)
+        return ChildSession(to_child, from_child, child, self.limits)
 
     def request_reset(self, settle: bool = False) -> None:
         """Start a reset (kill everything in the sandbox but the zygote, wipe
@@ -305,7 +306,7 @@ class ZygoteChild:
         self.killed = False
         self.status: tuple[int | None, int | None] | None = None
         self.on_cleanup = None
-        self._waits = procfs.WaitForOthers()
+        self._waits = procfs.WaitForOthers(zygote.cgroup.cpu_seconds() if zygote.cgroup is not None else None)
 
     def kill(self, ended: bool = False) -> None:
         """``ended``: the child ended by itself (its reply channel closed): the

@@ -88,17 +88,22 @@ class WaitForOthers:
     Their count never goes down (work that leaves the count, a child
     released without a wait, must not turn into waiting)."""
 
-    def __init__(self) -> None:
+    def __init__(self, sandbox_cpu_before: float | None = None) -> None:
+        """``sandbox_cpu_before``: the sandbox's CPU when the child was asked for
+        (what it used before belongs to no part of this child's life)."""
         self._own = 0.0
+        self._before = sandbox_cpu_before
 
     def seconds(self, main: int, root: int, sandbox_cpu: float | None = None) -> float | None:
-        """``sandbox_cpu``: all the CPU the child's sandbox used, where a cgroup accounts it."""
+        """Over the main thread's whole life, so the growth from any reading
+        on, the first included. ``sandbox_cpu``: all the CPU the child's
+        sandbox used, where a cgroup accounts it."""
         waited = run_delay(main)
         if waited is None:
             return None
-        if sandbox_cpu is not None:
+        if sandbox_cpu is not None and self._before is not None:
             ran = _exec_seconds(main, main)
-            own = None if ran is None else sandbox_cpu - ran
+            own = None if ran is None else sandbox_cpu - self._before - ran
         else:
             own = own_work(root, main)
         if own is None:
