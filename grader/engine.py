@@ -25,7 +25,7 @@ from .judge import Context, judge, show_seconds
 from .messages import say
 from .report import ExerciseResult, Report, TestResult, inert
 from .sandbox import BwrapSandbox, ChildSession, Limits, Outcome, ProcessSandbox, open_sandbox, request
-from .sandbox.session import STARVED_FACTOR
+from .sandbox.deadlines import STARVED_FACTOR
 from .reader import read_untrusted
 from .submission import FILENAME, Submission, SubmissionError
 

@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 from .sandbox import procfs
-from .sandbox.session import STARVED_FACTOR
+from .sandbox.deadlines import STARVED_FACTOR
 from .submission import Submission, SubmissionError, from_plain, read_bytes, submission_bytes, to_plain
 
 READ_SECONDS = 10.0

@@ -2,8 +2,8 @@
 
 The sandbox knows nothing about exercises. A session sends the child module
 source and call inputs, and hands back plain-data results. Time limits are
-enforced here, by the parent: a child that does not answer in time is killed
-with its whole process tree.
+enforced here, by the parent (what may be added to them: see deadlines): a
+child that does not answer in time is killed with its whole process tree.
 """
 
 from __future__ import annotations
@@ -18,15 +18,12 @@ from dataclasses import dataclass
 from typing import Iterator, Protocol
 
 from . import protocol, reply, request
+from .deadlines import Allowance
 from .reply import Outcome
 
 _LEN = struct.Struct(">I")
 _PAUSES = (0.0002, 0.0005, 0.001, 0.002, 0.002)  # before falling back to a blocking wait
 _INBOX_BYTES = 1 << 16
-# A call's time runs on the wall clock; the time its child waited for a CPU is
-# added at its deadline, up to this many times its allowance (RLIMIT_CPU still
-# bounds the child's CPU time as a whole).
-STARVED_FACTOR = 3.0
 SEND_SECONDS = 5.0  # to hand a batch of inputs over; the child reads them before running anything
 _QUEUED_BYTES = 1 << 16  # a request this small waits in the channel while the child is busy
 
@@ -103,10 +100,7 @@ class ChildSession:
         self._write_poll.register(to_child, select.POLLOUT)
         self.alive = True
         self._closed = False
-        self._call = (time.perf_counter(), 0.0)  # (started, allowed) of the call whose reply is awaited
-        self._delay_before: float | None = None  # the child's run delay when its batch began
-        self._interrupts_left = 0  # of the load being waited for
-        self._grace_until = 0.0  # the end of the time given after the last interruption
+        self._allowance = Allowance(process, limits)  # the time of the reply awaited
 
     # ----------------------------------------------------------------- requests
 
@@ -182,10 +176,9 @@ class ChildSession:
     def _replies(self, seconds: list[float], started: float, more_to_come: bool = False,
                  loading: bool = False, reply_bytes: list[int] | None = None) -> Iterator[Outcome]:
         # Read while the child starts on the batch (the grader would only wait).
-        self._delay_before = self.process.waited_for_others()
+        self._allowance.start_batch()
         for number, allowed in enumerate(seconds):
-            self._call = (started, allowed)
-            self._interrupts_left, self._grace_until = (self.limits.load_interrupts if loading else 0), 0.0
+            self._allowance.start_reply(started, allowed, loading)
             try:
                 payload = self._read_frame(started + allowed, last=number == len(seconds) - 1,
                                            limit=reply_bytes[number] if reply_bytes else protocol.MAX_FRAME_BYTES)
@@ -201,8 +194,7 @@ class ChildSession:
                 yield Outcome("protocol_error", detail=str(error), seconds=time.perf_counter() - started)
                 return
             answered = time.perf_counter()
-            interrupted = self.limits.load_interrupts - self._interrupts_left if loading else 0
-            self._interrupts_left = 0
+            interrupted = self._allowance.answered()
             try:
                 outcome = self._decode(payload, answered - started, interrupted)
             except Exception as error:  # noqa: BLE001 - whatever a malformed reply makes fail
@@ -316,7 +308,7 @@ class ChildSession:
         while len(buffer):
             if time.perf_counter() >= deadline:
                 if not self._poll.poll(0):
-                    deadline = self._later_deadline(deadline)  # (what arrived in time counts, even when read late)
+                    deadline = self._allowance.later(deadline)  # (what arrived in time counts, even when read late)
                     if deadline is None:
                         raise TimeoutError
                     continue
@@ -336,45 +328,9 @@ class ChildSession:
             buffer = buffer[count:]
             self._inbox, self._inbox_at = data, count
 
-    def _later_deadline(self, deadline: float) -> float | None:
-        """Past ``deadline``: more time for the reply awaited, or None."""
-        if self._grace_until > time.perf_counter():
-            return self._grace_until
-        return self._starved_deadline(deadline) or self._interrupted_deadline()
-
-    def _interrupted_deadline(self) -> float | None:
-        """A load past its time (and past what starving allows) is interrupted:
-        the student's top-level statement running stops, and the rest of the
-        module gets ``load_grace_seconds`` more. Not for calls, nor more than
-        ``load_interrupts`` times (a module that ignores them is killed)."""
-        if self._interrupts_left <= 0:
-            return None
-        self._interrupts_left -= 1
-        self.process.interrupt()
-        self._grace_until = time.perf_counter() + self.limits.load_grace_seconds
-        return self._grace_until
-
-    def _starved_deadline(self, deadline: float) -> float | None:
-        """A later deadline for the call being waited for when the child spent
-        time waiting for a CPU rather than running (a loaded machine must not
-        fail a correct submission), up to STARVED_FACTOR times its allowance;
-        None when the time is really up. Asked only at a deadline: a child that
-        sleeps or blocks waits for no CPU and gets nothing more."""
-        started, allowed = self._call
-        now = self.process.waited_for_others()
-        # (A child still starting when its batch began had no reading then: all
-        # its waiting is this batch's, as it is for a load, its first request.)
-        before = self._delay_before if self._delay_before is not None else 0.0
-        if now is None or now <= before:
-            return None
-        waited = now - before  # (since the batch began: earlier calls' waits count too)
-        later = started + min(allowed + waited, allowed * STARVED_FACTOR)
-        return later if later > deadline + 0.001 else None
-
     def waited(self) -> float:
-        """Seconds the child has waited for a CPU since its current batch began (0 if unknown)."""
-        now = self.process.waited_for_others()
-        return max(0.0, now - (self._delay_before or 0.0)) if now is not None else 0.0
+        """Seconds the child has waited for a CPU because of others since its current batch began (0 if unknown)."""
+        return self._allowance.waited()
 
     def _wait_readable(self, deadline: float, last: bool = False) -> bool:
         """Whether the child's pipe has data, waiting at most until ``deadline``.
