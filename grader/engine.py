@@ -132,8 +132,8 @@ MIN_REPLY_BYTES = 8 << 20
 
 
 def _reply_bytes(planned: PlannedCase) -> int:
-    inputs = sum(_nbytes(value) for value in planned.case.args) + sum(_nbytes(value) for value in planned.case.kwargs.values())
-    return max(MIN_REPLY_BYTES, REPLY_FACTOR * (_nbytes(planned.expected.value) + inputs))
+    case = planned.case
+    return max(MIN_REPLY_BYTES, REPLY_FACTOR * _nbytes((planned.expected.value, *case.args, *case.kwargs.values())))
 
 
 def _nbytes(value) -> int:
@@ -303,6 +303,8 @@ def _over_budget(run: _ExerciseRun, child: _Child) -> bool:
     waited = child.session.waited() if child.session is not None and child.alive else 0.0
     credit = min(waited, run.spent * (1 - 1 / STARVED_FACTOR))
     return run.spent - credit > run.exercise.limits.total_seconds
+
+
 # A deferred outcome keeps its reply's buffer alive until judged: one from a
 # large reply is judged at once (25 public replies of 256 MiB, arrays or not,
 # would otherwise pile up).

@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 from .sandbox import procfs
-from .sandbox.deadlines import STARVED_FACTOR
+from .sandbox.deadlines import starved_until
 from .submission import Submission, SubmissionError, from_plain, read_bytes, submission_bytes, to_plain
 
 READ_SECONDS = 10.0
@@ -121,7 +121,7 @@ class Reader:
     def _answer(self, worker: subprocess.Popen) -> dict | None:
         """The worker's reply, or None if it died, ran out of time or answered too much.
         On a machine busier than its cores, the time the worker waited for a CPU
-        is added to its time, up to STARVED_FACTOR times (as for the sandbox's calls)."""
+        is added to its time, as for the sandbox's calls (see deadlines.starved_until)."""
         waits = procfs.WaitForOthers()  # (the worker runs none of the file's code: its wait is others')
         started, waited_before = time.monotonic(), waits.seconds(worker.pid, worker.pid)
 
@@ -129,7 +129,7 @@ class Reader:
             now = waits.seconds(worker.pid, worker.pid)
             if now is None or waited_before is None:
                 return None
-            return started + min(self.seconds + now - waited_before, self.seconds * STARVED_FACTOR)
+            return starved_until(started, self.seconds, now - waited_before)
 
         try:
             return json.loads(_read_framed(worker.stdout.fileno(), started + self.seconds, MAX_REPLY_BYTES, later))

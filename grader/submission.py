@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .sandbox import request
+from .sandbox.standins import PYTHON_BODY_CELL_MAGICS
 
 MAX_SUBMISSION_BYTES = 2 * 1024 * 1024  # of code: a .py file, or a notebook's code cells together
 # A notebook also carries its outputs (plots are base64 images): the file may
@@ -48,8 +49,7 @@ warnings.filterwarnings("ignore", module=re.escape(FILENAME.removesuffix(".py"))
 # `%magic`, `%%cell`, `!shell`, `x = !shell`, `x = %magic`, and `obj?` / `?obj` help lines.
 _MAGIC_LINE = re.compile(r"^(\s*)(?:[%!]|[A-Za-z_][\w.,\s]*=\s*[%!])")
 _HELP_LINE = re.compile(r"^(\s*)(?:[\w.]+\?{1,2}|\?{1,2}[\w.]+)\s*$")
-# Cell magics whose body is ordinary Python: keep the body, drop the magic line.
-_PYTHON_BODY_CELL_MAGICS = {"time", "timeit", "capture", "prun"}
+# (Cell magics whose body is ordinary Python keep the body, drop the magic line: PYTHON_BODY_CELL_MAGICS.)
 
 
 class SubmissionError(Exception):
@@ -248,7 +248,7 @@ def from_notebook(data: bytes | str, name: str = "submission.ipynb") -> Submissi
                                   "notebook_code_too_large", name=name, limit=MAX_SUBMISSION_BYTES)
         source = source.replace("\r\n", "\n")
         magic = _cell_magic(source)
-        if magic is not None and magic not in _PYTHON_BODY_CELL_MAGICS:
+        if magic is not None and magic not in PYTHON_BODY_CELL_MAGICS:
             skipped.append((number, magic))
         source = strip_magics(source)
         cell_starts.append(offset)
@@ -283,7 +283,7 @@ def strip_magics(source: str) -> str:
     lines = source.split("\n")
     magic = _cell_magic(source)
     if magic is not None:
-        if magic in _PYTHON_BODY_CELL_MAGICS:
+        if magic in PYTHON_BODY_CELL_MAGICS:
             lines[_first_line(lines)[0]] = "pass"
         else:  # %%bash, %%writefile, ...: the body is not Python
             return "\n".join("" for _ in lines)

@@ -21,6 +21,13 @@ if TYPE_CHECKING:
 STARVED_FACTOR = 3.0
 
 
+def starved_until(started: float, allowed: float, waited: float) -> float:
+    """The deadline of something ``allowed`` seconds from ``started`` that has
+    waited ``waited`` seconds for a CPU because of others: later by that wait,
+    up to STARVED_FACTOR times its allowance."""
+    return started + min(allowed + waited, allowed * STARVED_FACTOR)
+
+
 class Allowance:
     """The time of the reply being awaited, for one child."""
 
@@ -80,6 +87,6 @@ class Allowance:
         before = self._before if self._before is not None else 0.0
         if now is None or now <= before:
             return None
-        waited = now - before  # (since the batch began: earlier calls' waits count too)
-        later = started + min(allowed + waited, allowed * STARVED_FACTOR)
+        # (Waited since the batch began: earlier calls' waits count too.)
+        later = starved_until(started, allowed, now - before)
         return later if later > deadline + 0.001 else None

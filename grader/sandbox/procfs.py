@@ -26,12 +26,8 @@ def children(pid: int) -> list[int]:
 
 def started(pid: int) -> int | None:
     """When ``pid`` started, in clock ticks since boot."""
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            # (the command name, in parentheses, may hold spaces and parentheses itself)
-            return int(handle.read().rsplit(")", 1)[1].split()[19])
-    except (OSError, ValueError, IndexError):
-        return None
+    fields = _stat(pid)
+    return fields[19] if fields else None
 
 
 def namespace_pid(pid: int) -> int | None:
@@ -54,23 +50,16 @@ def run_delay(pid: int) -> float | None:
     """Seconds the main thread of ``pid`` (the one that runs the graded calls)
     has spent runnable, waiting for a CPU. Its other threads' waits do not
     count: a call that sleeps beside busy threads of its own waits for nothing."""
-    try:
-        with open(f"/proc/{pid}/task/{pid}/schedstat") as handle:
-            return int(handle.read().split()[1]) / 1e9
-    except (OSError, ValueError, IndexError):
-        return None
+    times = _schedstat(pid)
+    return times[1] if times else None
 
 
-def own_work(root: int, main: int) -> float | None:
-    """CPU seconds used by the process tree under ``root`` (``main``'s
-    namespace init, or ``main`` itself), less ``main``'s main thread: work of
-    the child's own that its main thread may have waited behind. Threads and
-    children that ended and were waited for count too (the process totals keep
-    them); ones nobody waits for (SIGCHLD ignored) leave no trace here, which
-    only a cgroup's accounting sees."""
-    ran = _exec_seconds(main, main)
-    if ran is None:
-        return None
+def _tree_seconds(root: int) -> float:
+    """CPU seconds used by the process tree under ``root`` (the child's
+    namespace init, or the child itself). Threads and children that ended and
+    were waited for count too (the process totals keep them); ones nobody
+    waits for (SIGCHLD ignored) leave no trace here, which only a cgroup's
+    accounting sees."""
     total, seen, pending = 0.0, set(), [root]
     while pending and len(seen) < 256:  # (a process tree is bounded by the pids cgroup; this too)
         process = pending.pop()
@@ -79,7 +68,7 @@ def own_work(root: int, main: int) -> float | None:
         seen.add(process)
         total += _process_seconds(process) or 0.0
         pending.extend(children(process))
-    return max(total - ran, 0.0)
+    return total
 
 
 class WaitForOthers:
@@ -98,16 +87,14 @@ class WaitForOthers:
         """Over the main thread's whole life, so the growth from any reading
         on, the first included. ``sandbox_cpu``: all the CPU the child's
         sandbox used, where a cgroup accounts it."""
-        waited = run_delay(main)
-        if waited is None:
+        times = _schedstat(main)  # (ran, waited)
+        if times is None:
             return None
+        ran, waited = times
         if sandbox_cpu is not None and self._before is not None:
-            ran = _exec_seconds(main, main)
-            own = None if ran is None else sandbox_cpu - self._before - ran
+            own = sandbox_cpu - self._before - ran
         else:
-            own = own_work(root, main)
-        if own is None:
-            return None
+            own = _tree_seconds(root) - ran
         self._own = max(self._own, own)
         return waited - self._own
 
@@ -117,17 +104,26 @@ _TICKS = os.sysconf("SC_CLK_TCK")
 
 def _process_seconds(pid: int) -> float | None:
     """CPU seconds of all of ``pid``'s threads, ended ones included, and of the children it reaped."""
+    fields = _stat(pid)
+    return sum(fields[11:15]) / _TICKS if fields else None  # utime stime cutime cstime
+
+
+def _stat(pid: int) -> list[int] | None:
+    """The numeric fields of /proc/<pid>/stat after the command name (field 3 on)."""
     try:
         with open(f"/proc/{pid}/stat") as handle:
-            fields = handle.read().rsplit(")", 1)[1].split()
-        return sum(int(value) for value in fields[11:15]) / _TICKS  # utime stime cutime cstime
+            # (the command name, in parentheses, may hold spaces and parentheses itself)
+            _state, *numbers = handle.read().rsplit(")", 1)[1].split()
+        return [0] + [int(value) for value in numbers]  # (index 0, the state, is a letter)
     except (OSError, ValueError, IndexError):
         return None
 
 
-def _exec_seconds(pid: int, tid: int) -> float | None:
+def _schedstat(pid: int) -> tuple[float, float] | None:
+    """(seconds on a CPU, seconds runnable but waiting for one) of ``pid``'s main thread."""
     try:
-        with open(f"/proc/{pid}/task/{tid}/schedstat") as handle:
-            return int(handle.read().split()[0]) / 1e9
-    except (OSError, ValueError, IndexError):
+        with open(f"/proc/{pid}/task/{pid}/schedstat") as handle:
+            ran, waited = handle.read().split()[:2]
+        return int(ran) / 1e9, int(waited) / 1e9
+    except (OSError, ValueError):
         return None

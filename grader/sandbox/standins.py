@@ -114,16 +114,19 @@ class _Loader(importlib.abc.Loader):
 _LOADER = _Loader()
 
 
+# Cell magics whose body is Python, run as such (in a notebook's cells, and in
+# the .py that nbconvert exports from one).
+PYTHON_BODY_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun"})
+
+
 class _Shell(Inert):
     """``get_ipython()``: nbconvert's .py export calls it for every magic. A
     cell magic whose body is Python (``%%time``, ``%%capture``...) runs that
     body where the export runs, as IPython would: a notebook whose functions
     sit in a ``%%time`` cell defines them. Every other magic does nothing."""
 
-    PYTHON_BODY = frozenset({"time", "timeit", "capture", "prun"})
-
     def run_cell_magic(self, magic, line, cell):
-        if magic in self.PYTHON_BODY and isinstance(cell, str):
+        if magic in PYTHON_BODY_CELL_MAGICS and isinstance(cell, str):
             exec(compile(cell, "<cell magic>", "exec"), sys._getframe(1).f_globals)
         return INERT
 

@@ -135,25 +135,27 @@ def _settle(child: int) -> tuple[int | None, int | None] | None:
     while time.monotonic() < deadline:
         pid, status = os.waitpid(child, os.WNOHANG)
         if pid == child:
-            if os.WIFSIGNALED(status):
-                return None, os.WTERMSIG(status)
-            return (os.WEXITSTATUS(status) if os.WIFEXITED(status) else None), None
+            return _fate(status)
         time.sleep(0.001)
     return None
 
 
 def _reap(last_child: int | None) -> tuple[int | None, int | None]:
-    exit_code = signal_number = None
+    fate: tuple[int | None, int | None] = (None, None)
     while True:
         try:
             pid, status = os.waitpid(-1, 0)
         except ChildProcessError:
-            return exit_code, signal_number
+            return fate
         if pid == last_child:
-            if os.WIFSIGNALED(status):
-                signal_number = os.WTERMSIG(status)
-            elif os.WIFEXITED(status):
-                exit_code = os.WEXITSTATUS(status)
+            fate = _fate(status)
+
+
+def _fate(status: int) -> tuple[int | None, int | None]:
+    """(exit code, signal) of a wait status."""
+    if os.WIFSIGNALED(status):
+        return None, os.WTERMSIG(status)
+    return (os.WEXITSTATUS(status) if os.WIFEXITED(status) else None), None
 
 
 def _wipe_scratch() -> bool:
